@@ -1,0 +1,70 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# A private apt configuration for fetching kernel packages from suites the
+# host does not use (trixie, trixie-backports), without touching the host's
+# own apt state.  The mirror URI is taken from the host's apt sources at run
+# time; no registry host name is written into the repository.
+#
+# Usage (sourced):  apt_private_init DIR; apt_p <apt-get|apt-cache> ARGS...
+
+apt_mirror_uri() {
+	local f uri
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		# First URIs: line of a stanza that carries the main archive
+		# (not the security archive, which lacks backports).
+		uri=$(awk '/^URIs:/ { print $2 }' "$f" | grep -v -- '-security' | head -n1)
+		[ -n "$uri" ] && { echo "$uri"; return 0; }
+	done
+	if [ -f /etc/apt/sources.list ]; then
+		uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+			/etc/apt/sources.list | grep -v -- '-security' | head -n1)
+		[ -n "$uri" ] && { echo "$uri"; return 0; }
+	fi
+	echo "apt-private: no mirror URI in the host's apt sources" >&2
+	return 1
+}
+
+# apt_private_init DIR SUITE...
+apt_private_init() {
+	APT_PRIV_DIR=$1
+	shift
+	local uri suite
+	uri=$(apt_mirror_uri) || return 1
+	mkdir -p "$APT_PRIV_DIR/sources" "$APT_PRIV_DIR/lists/partial" \
+		"$APT_PRIV_DIR/cache/archives/partial"
+	: > "$APT_PRIV_DIR/sources/private.sources.new"
+	for suite in "$@"; do
+		cat >> "$APT_PRIV_DIR/sources/private.sources.new" <<-EOF
+		Types: deb
+		URIs: $uri
+		Suites: $suite
+		Components: main
+		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+		EOF
+	done
+	mv "$APT_PRIV_DIR/sources/private.sources.new" "$APT_PRIV_DIR/sources/private.sources"
+	# Refresh the private lists at most once an hour.
+	if [ -z "$(find "$APT_PRIV_DIR/lists" -maxdepth 1 -name '*Packages*' -mmin -60 2>/dev/null | head -n1)" ]; then
+		apt_p apt-get -q update >&2 || return 1
+	fi
+}
+
+apt_p() {
+	local tool=$1
+	shift
+	"$tool" -o Dir::Etc::SourceList=/dev/null \
+		-o Dir::Etc::SourceParts="$APT_PRIV_DIR/sources" \
+		-o Dir::State::Lists="$APT_PRIV_DIR/lists" \
+		-o Dir::Cache="$APT_PRIV_DIR/cache" \
+		-o Dir::State::status=/var/lib/dpkg/status \
+		-o Debug::NoLocking=1 \
+		-o APT::Get::List-Cleanup=0 "$@"
+}
+
+# apt_candidate PKG -> version string of the candidate in the private lists
+apt_candidate() {
+	apt_p apt-cache policy "$1" | awk '/Candidate:/ { print $2 }'
+}

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small helpers for the selftests: find the test devices by role, open them
+ * through VFIO's group API, map their regions, and reach the same memory
+ * through a "witness" device that shares the host backing file.
+ *
+ * The VM harness (scripts/vmtest) exports one environment variable per role:
+ *   VPD_DEV_OURS, VPD_DEV_STOCK       identical 64 MiB ivshmem devices, the
+ *                                     first bound to vfio-pci-dmabuf, the
+ *                                     second to vfio-pci
+ *   VPD_DEV_OURS_W, VPD_DEV_STOCK_W   witnesses: ivshmem devices backed by
+ *                                     the same host file as OURS / STOCK,
+ *                                     bound to no driver
+ *   VPD_DEV_BIG                       a 1 GiB ivshmem device
+ *   VPD_DEV_RST0, VPD_DEV_RST1        two functions behind a root port
+ */
+#ifndef VPD_VFIO_H
+#define VPD_VFIO_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/vfio.h>
+
+struct vpd_dev {
+	char bdf[32];
+	int container;
+	int group;
+	int fd;
+};
+
+static inline const char *vpd_role_bdf(const char *role_env)
+{
+	const char *v = getenv(role_env);
+
+	return (v && *v) ? v : NULL;
+}
+
+/* Name of the driver bound to a PCI device, "" when none. */
+static inline int vpd_driver_of(const char *bdf, char *buf, size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+	const char *base;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0) {
+		buf[0] = '\0';
+		return errno == ENOENT ? 0 : -errno;
+	}
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	base = base ? base + 1 : link;
+	if (strlen(base) >= len)
+		return -ENAMETOOLONG;
+	memcpy(buf, base, strlen(base) + 1);
+	return 0;
+}
+
+static inline int vpd_iommu_group_of(const char *bdf)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	ssize_t n;
+	const char *base;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return -errno;
+	link[n] = '\0';
+	base = strrchr(link, '/');
+	return atoi(base ? base + 1 : link);
+}
+
+/* Open `bdf` through a fresh container + its group. Returns 0 or -errno. */
+static inline int vpd_open(struct vpd_dev *d, const char *bdf)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+	char path[64];
+	int grp, ret;
+
+	memset(d, 0, sizeof(*d));
+	d->container = d->group = d->fd = -1;
+	snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
+
+	grp = vpd_iommu_group_of(bdf);
+	if (grp < 0)
+		return grp;
+	d->container = open("/dev/vfio/vfio", O_RDWR);
+	if (d->container < 0)
+		return -errno;
+	if (ioctl(d->container, VFIO_GET_API_VERSION) != VFIO_API_VERSION)
+		return -EINVAL;
+	snprintf(path, sizeof(path), "/dev/vfio/%d", grp);
+	d->group = open(path, O_RDWR);
+	if (d->group < 0)
+		return -errno;
+	if (ioctl(d->group, VFIO_GROUP_GET_STATUS, &status))
+		return -errno;
+	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE))
+		return -EBUSY;
+	if (ioctl(d->group, VFIO_GROUP_SET_CONTAINER, &d->container))
+		return -errno;
+	if (ioctl(d->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		return -errno;
+	ret = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, d->bdf);
+	if (ret < 0)
+		return -errno;
+	d->fd = ret;
+	return 0;
+}
+
+static inline void vpd_close(struct vpd_dev *d)
+{
+	if (d->fd >= 0)
+		close(d->fd);
+	if (d->group >= 0)
+		close(d->group);
+	if (d->container >= 0)
+		close(d->container);
+	d->fd = d->group = d->container = -1;
+}
+
+static inline int vpd_region_info(struct vpd_dev *d, unsigned int index,
+				  struct vfio_region_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->argsz = sizeof(*info);
+	info->index = index;
+	return ioctl(d->fd, VFIO_DEVICE_GET_REGION_INFO, info) ? -errno : 0;
+}
+
+/*
+ * Map a witness device's BAR through sysfs (resourceN), enabling the
+ * device's memory decode first.  The witness shares the host backing file of
+ * the device under test, so this is the host's view of its memory.
+ */
+static inline void *vpd_map_witness(const char *bdf, int bar, size_t len)
+{
+	char path[PATH_MAX];
+	void *p;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/enable", bdf);
+	fd = open(path, O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, "1", 1) < 0) {
+			/* already enabled is fine */
+		}
+		close(fd);
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource%d", bdf, bar);
+	fd = open(path, O_RDWR | O_SYNC);
+	if (fd < 0)
+		return MAP_FAILED;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	return p;
+}
+
+/* A cheap deterministic pattern: splitmix64 of (seed, index). */
+static inline uint64_t vpd_pattern(uint64_t seed, uint64_t i)
+{
+	uint64_t z = seed + (i + 1) * 0x9e3779b97f4a7c15ULL;
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static inline void vpd_fill(volatile uint64_t *p, size_t len, uint64_t seed)
+{
+	for (size_t i = 0; i < len / 8; i++)
+		p[i] = vpd_pattern(seed, i);
+}
+
+/* Index of the first mismatching word, or -1. */
+static inline long vpd_check(const volatile uint64_t *p, size_t len, uint64_t seed)
+{
+	for (size_t i = 0; i < len / 8; i++)
+		if (p[i] != vpd_pattern(seed, i))
+			return (long)i;
+	return -1;
+}
+
+#endif /* VPD_VFIO_H */

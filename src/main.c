@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vfio-pci-dmabuf: a vfio-pci variant driver that backs PCI BAR mmaps with
+ * DMABUFs.  This file is the pci_driver: probe/remove, the ids= parameter
+ * and module init/exit.  Devices bind through driver_override (like
+ * vfio-pci) or through ids=.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/errno.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/string.h>
+#include <linux/vfio.h>
+#include <linux/vfio_pci_core.h>
+
+#include "vfio_pci_dmabuf/core.h"
+#include "vpd.h"
+
+/* The core returns these errno values without kernel headers. */
+static_assert(VPD_EPERM == EPERM);
+static_assert(VPD_E2BIG == E2BIG);
+static_assert(VPD_ENOMEM == ENOMEM);
+static_assert(VPD_EFAULT == EFAULT);
+static_assert(VPD_ENODEV == ENODEV);
+static_assert(VPD_EINVAL == EINVAL);
+static_assert(VPD_EOVERFLOW == EOVERFLOW);
+static_assert(VPD_PAGE_SHIFT == PAGE_SHIFT);
+static_assert(VPD_PMD_ORDER == PMD_SHIFT - PAGE_SHIFT);
+static_assert(VPD_PUD_ORDER == PUD_SHIFT - PAGE_SHIFT);
+static_assert(VPD_VFIO_NUM_BARS == PCI_STD_NUM_BARS);
+static_assert(VPD_VFIO_ROM_REGION_INDEX == VFIO_PCI_ROM_REGION_INDEX);
+static_assert(VPD_VFIO_NUM_REGIONS == VFIO_PCI_NUM_REGIONS);
+
+static char ids[1024] __initdata;
+module_param_string(ids, ids, sizeof(ids), 0);
+MODULE_PARM_DESC(ids, "Initial PCI IDs to add to the driver, format is \"vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]\" and multiple comma separated entries can be specified");
+
+static bool enable_sriov;
+module_param(enable_sriov, bool, 0644);
+MODULE_PARM_DESC(enable_sriov, "Enable support for SR-IOV configuration, as vfio-pci's parameter of the same name.");
+
+static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct vpd_device *vpd;
+	int ret;
+
+	vpd = vfio_alloc_device(vpd_device, core.vdev, &pdev->dev,
+				&vpd_vfio_ops);
+	if (IS_ERR(vpd))
+		return PTR_ERR(vpd);
+
+	dev_set_drvdata(&pdev->dev, &vpd->core);
+	vpd_device_setup(vpd);
+
+	ret = vfio_pci_core_register_device(&vpd->core);
+	if (ret)
+		goto out_put_vdev;
+	return 0;
+
+out_put_vdev:
+	vfio_put_device(&vpd->core.vdev);
+	return ret;
+}
+
+static void vpd_remove(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
+
+	vfio_pci_core_unregister_device(vdev);
+	vfio_put_device(&vdev->vdev);
+}
+
+static int vpd_sriov_configure(struct pci_dev *pdev, int nr_virtfn)
+{
+	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
+
+	if (!enable_sriov)
+		return -ENOENT;
+
+	return vfio_pci_core_sriov_configure(vdev, nr_virtfn);
+}
+
+/* Like vfio-pci: match nothing by ID, bind through driver_override/ids=. */
+static const struct pci_device_id vpd_pci_table[] = {
+	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(PCI_ANY_ID, PCI_ANY_ID) },
+	{}
+};
+MODULE_DEVICE_TABLE(pci, vpd_pci_table);
+
+static struct pci_driver vpd_pci_driver = {
+	.name			= VPD_DRIVER_NAME,
+	.id_table		= vpd_pci_table,
+	.probe			= vpd_probe,
+	.remove			= vpd_remove,
+	.sriov_configure	= vpd_sriov_configure,
+	.err_handler		= &vfio_pci_core_err_handlers,
+	.driver_managed_dma	= true,
+};
+
+static void __init vpd_fill_ids(void)
+{
+	char *p = ids, *id;
+
+	while ((id = strsep(&p, ","))) {
+		unsigned int vendor, device, subvendor = PCI_ANY_ID,
+			subdevice = PCI_ANY_ID, class = 0, class_mask = 0;
+		int fields, rc;
+
+		if (!strlen(id))
+			continue;
+
+		fields = sscanf(id, "%x:%x:%x:%x:%x:%x", &vendor, &device,
+				&subvendor, &subdevice, &class, &class_mask);
+		if (fields < 2) {
+			pr_warn("invalid id string \"%s\"\n", id);
+			continue;
+		}
+
+		rc = pci_add_dynid(&vpd_pci_driver, vendor, device, subvendor,
+				   subdevice, class, class_mask, 0);
+		if (rc)
+			pr_warn("failed to add dynamic id [%04x:%04x[%04x:%04x]] class %#08x/%08x (%d)\n",
+				vendor, device, subvendor, subdevice, class,
+				class_mask, rc);
+		else
+			pr_info("add [%04x:%04x[%04x:%04x]] class %#08x/%08x\n",
+				vendor, device, subvendor, subdevice, class,
+				class_mask);
+	}
+}
+
+static int __init vpd_init(void)
+{
+	int ret;
+
+	ret = pci_register_driver(&vpd_pci_driver);
+	if (ret)
+		return ret;
+
+	vpd_fill_ids();
+	return 0;
+}
+
+static void __exit vpd_exit(void)
+{
+	pci_unregister_driver(&vpd_pci_driver);
+}
+
+module_init(vpd_init);
+module_exit(vpd_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("vfio-pci variant driver backing BAR mmaps with DMABUFs");
+MODULE_SOFTDEP("pre: vfio-pci-core");
