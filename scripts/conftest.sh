@@ -95,6 +95,95 @@ void vpd_probe(struct vfio_pci_core_device *vdev);
 void vpd_probe(struct vfio_pci_core_device *vdev) { vdev->pci_ops = &ops; }
 C
 
+cat > "$tmp/VPD_HAVE_VFIO_PCI_CORE_SETUP_BARMAP.c" <<'C'
+/* v6.4: "vfio/pci: Expose vfio_pci_core_setup_barmap()" exports the helper
+ * that requests a BAR's region and iomaps it (removed again when 7.x set up
+ * every BAR at enable time, see VPD_HAVE_VFIO_PCI_CORE_GET_IOMAP). */
+#include <linux/vfio_pci_core.h>
+int vpd_probe(struct vfio_pci_core_device *vdev);
+int vpd_probe(struct vfio_pci_core_device *vdev) { return vfio_pci_core_setup_barmap(vdev, 0); }
+C
+
+cat > "$tmp/VPD_HAVE_VFIO_PCI_CORE_GET_IOMAP.c" <<'C'
+/* v6.19: "vfio/pci: Set up the BAR maps at enable time" adds
+ * vfio_pci_core_get_iomap(); the BARs are claimed by vfio_pci_core_enable(). */
+#include <linux/vfio_pci_core.h>
+void __iomem *vpd_probe(struct vfio_pci_core_device *vdev);
+void __iomem *vpd_probe(struct vfio_pci_core_device *vdev) { return vfio_pci_core_get_iomap(vdev, 0); }
+C
+
+cat > "$tmp/VPD_HAVE_VM_FLAGS_SET.c" <<'C'
+/* v6.3: "mm: introduce vma->vm_flags wrapper functions" */
+#include <linux/mm.h>
+void vpd_probe(struct vm_area_struct *vma);
+void vpd_probe(struct vm_area_struct *vma) { vm_flags_set(vma, VM_IO); }
+C
+
+cat > "$tmp/VPD_HAVE_VM_ALLOW_ANY_UNCACHED.c" <<'C'
+/* v6.10: "mm: Introduce new flag to indicate wc safe" (VM_ALLOW_ANY_UNCACHED),
+ * set by vfio-pci on BAR mappings since then. */
+#include <linux/mm.h>
+unsigned long vpd_probe(void);
+unsigned long vpd_probe(void) { return VM_ALLOW_ANY_UNCACHED; }
+C
+
+cat > "$tmp/VPD_HAVE_VFIO_DEVICE_INODE.c" <<'C'
+/* v6.10: "vfio: Create vfio_fs_type with inode per device"; vfio-pci-core
+ * zaps BAR mappings with unmap_mapping_range() on this inode's mapping
+ * ("vfio/pci: Use unmap_mapping_range()", same release). */
+#include <linux/fs.h>
+#include <linux/vfio.h>
+struct address_space *vpd_probe(struct vfio_device *vdev);
+struct address_space *vpd_probe(struct vfio_device *vdev) { return vdev->inode->i_mapping; }
+C
+
+cat > "$tmp/VPD_HAVE_VFIO_PCI_VMA_LIST.c" <<'C'
+/* up to v6.9: vfio-pci-core tracks faulted BAR VMAs on vdev->vma_list under
+ * vdev->vma_lock and zaps them from there (removed by "vfio/pci: Use
+ * unmap_mapping_range()" in v6.10). */
+#include <linux/vfio_pci_core.h>
+struct list_head *vpd_probe(struct vfio_pci_core_device *vdev);
+struct list_head *vpd_probe(struct vfio_pci_core_device *vdev)
+{
+	mutex_lock(&vdev->vma_lock);
+	mutex_unlock(&vdev->vma_lock);
+	return &vdev->vma_list;
+}
+C
+
+cat > "$tmp/VPD_HAVE_HUGE_PFNMAP.c" <<'C'
+/* v6.12: "mm/x86: Support large pfn mappings" and "mm: Allow THP orders for
+ * PFNMAPs": the mm calls vm_ops->huge_fault(vmf, order) for VM_PFNMAP VMAs
+ * (order-based huge_fault since v6.6, "mm: convert huge_fault to take an
+ * order" era). */
+#include <linux/mm.h>
+#include <linux/huge_mm.h>
+#ifndef CONFIG_ARCH_SUPPORTS_PMD_PFNMAP
+#error no huge PFN maps
+#endif
+static vm_fault_t vpd_hf(struct vm_fault *vmf, unsigned int order) { return VM_FAULT_FALLBACK; }
+const struct vm_operations_struct vpd_probe_ops = { .huge_fault = vpd_hf };
+C
+
+cat > "$tmp/VPD_HAVE_VMF_INSERT_PFN_PMD_PFN_T.c" <<'C'
+/* up to v6.16: vmf_insert_pfn_pmd/pud() take a pfn_t; "mm: remove pfn_t"
+ * (v6.17) made them take an unsigned long pfn. */
+#include <linux/mm.h>
+#include <linux/huge_mm.h>
+#include <linux/pfn_t.h>
+vm_fault_t vpd_probe(struct vm_fault *vmf);
+vm_fault_t vpd_probe(struct vm_fault *vmf) { return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(0, PFN_DEV), false); }
+C
+
+cat > "$tmp/VPD_HAVE_MODULE_IMPORT_NS_IDENT.c" <<'C'
+/* up to v6.12: MODULE_IMPORT_NS() takes an identifier; v6.13 "module:
+ * Convert symbol namespace to string literal" made it take a string (an
+ * identifier then fails to compile, while a string would compile, wrongly,
+ * on old kernels: so this probes the old form). */
+#include <linux/module.h>
+MODULE_IMPORT_NS(DMA_BUF);
+C
+
 # The probes are only as good as the flags: a probe that can never compile
 # would silently turn every feature off.  This one must compile everywhere.
 cat > "$tmp/sanity.c" <<'C'

@@ -8,9 +8,27 @@
 #ifndef VPD_COMPAT_H
 #define VPD_COMPAT_H
 
+#include <linux/fs.h>
+#include <linux/huge_mm.h>
+#include <linux/list.h>
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
 #include "vpd_conftest.h"
+#ifdef VPD_HAVE_VMF_INSERT_PFN_PMD_PFN_T
+#include <linux/pfn_t.h>
+#endif
+
+/* The dma-buf exports live in the DMA_BUF symbol namespace. */
+#ifdef VPD_HAVE_MODULE_IMPORT_NS_IDENT
+#define VPD_MODULE_IMPORT_NS_DMA_BUF() MODULE_IMPORT_NS(DMA_BUF)
+#else
+#define VPD_MODULE_IMPORT_NS_DMA_BUF() MODULE_IMPORT_NS("DMA_BUF")
+#endif
 
 /* iommufd-backed physical device ops (cdev / iommufd users). */
 #ifdef VPD_HAVE_VFIO_IOMMUFD_PHYSICAL
@@ -67,6 +85,247 @@ static inline void vpd_compat_set_pci_ops(struct vfio_pci_core_device *vdev)
 }
 #else
 static inline void vpd_compat_set_pci_ops(struct vfio_pci_core_device *vdev)
+{
+}
+#endif
+
+/*
+ * Claim a BAR for mapping (request its region, iomap it) as
+ * vfio_pci_core_mmap() does: vfio-pci-core's barmap[] tracks the claim and
+ * vfio_pci_core_disable() releases it.
+ */
+#if defined(VPD_HAVE_VFIO_PCI_CORE_GET_IOMAP)
+static inline int vpd_compat_claim_bar(struct vfio_pci_core_device *vdev,
+				       unsigned int bar)
+{
+	void __iomem *io = vfio_pci_core_get_iomap(vdev, bar);
+
+	return IS_ERR(io) ? PTR_ERR(io) : 0;
+}
+#elif defined(VPD_HAVE_VFIO_PCI_CORE_SETUP_BARMAP)
+static inline int vpd_compat_claim_bar(struct vfio_pci_core_device *vdev,
+				       unsigned int bar)
+{
+	return vfio_pci_core_setup_barmap(vdev, bar);
+}
+#else
+static inline int vpd_compat_claim_bar(struct vfio_pci_core_device *vdev,
+				       unsigned int bar)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	int ret;
+
+	if (vdev->barmap[bar])
+		return 0;
+	ret = pci_request_selected_regions(pdev, 1 << bar, "vfio");
+	if (ret)
+		return ret;
+	vdev->barmap[bar] = pci_iomap(pdev, bar, 0);
+	if (!vdev->barmap[bar]) {
+		pci_release_selected_regions(pdev, 1 << bar);
+		return -ENOMEM;
+	}
+	return 0;
+}
+#endif
+
+#ifdef VPD_HAVE_VM_FLAGS_SET
+static inline void vpd_compat_vm_flags_set(struct vm_area_struct *vma,
+					   unsigned long flags)
+{
+	vm_flags_set(vma, flags);
+}
+#else
+static inline void vpd_compat_vm_flags_set(struct vm_area_struct *vma,
+					   unsigned long flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+#ifdef VPD_HAVE_VM_ALLOW_ANY_UNCACHED
+#define VPD_VM_ALLOW_ANY_UNCACHED VM_ALLOW_ANY_UNCACHED
+#else
+#define VPD_VM_ALLOW_ANY_UNCACHED 0
+#endif
+
+/*
+ * Huge PFN mappings: whether the mm calls huge_fault for VM_PFNMAP VMAs, and
+ * the PMD/PUD inserters in this kernel's calling convention.
+ */
+#ifdef VPD_HAVE_HUGE_PFNMAP
+#define VPD_HUGE_PFNMAP true
+#define VPD_VM_OPS_HUGE_FAULT(fn) .huge_fault = (fn),
+
+static inline vm_fault_t vpd_compat_insert_pmd(struct vm_fault *vmf,
+					       unsigned long pfn)
+{
+#ifdef VPD_HAVE_VMF_INSERT_PFN_PMD_PFN_T
+	return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), false);
+#else
+	return vmf_insert_pfn_pmd(vmf, pfn, false);
+#endif
+}
+
+static inline vm_fault_t vpd_compat_insert_pud(struct vm_fault *vmf,
+					       unsigned long pfn)
+{
+#if !defined(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP)
+	return VM_FAULT_FALLBACK;
+#elif defined(VPD_HAVE_VMF_INSERT_PFN_PMD_PFN_T)
+	return vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), false);
+#else
+	return vmf_insert_pfn_pud(vmf, pfn, false);
+#endif
+}
+#else
+#define VPD_HUGE_PFNMAP false
+#define VPD_VM_OPS_HUGE_FAULT(fn)
+
+static inline vm_fault_t vpd_compat_insert_pmd(struct vm_fault *vmf,
+					       unsigned long pfn)
+{
+	return VM_FAULT_FALLBACK;
+}
+
+static inline vm_fault_t vpd_compat_insert_pud(struct vm_fault *vmf,
+					       unsigned long pfn)
+{
+	return VM_FAULT_FALLBACK;
+}
+#endif
+
+/*
+ * Revocation: our VMAs must be zapped by vfio-pci-core itself, on every path
+ * that makes BAR memory unusable (including those that never pass through
+ * our vfio_device_ops, such as a hot reset started through a sibling's fd or
+ * runtime suspend).  See Documentation/design.rst.
+ *
+ * 6.10+: the core zaps with unmap_mapping_range() on the vfio device inode's
+ * mapping, over the BAR region offsets.  Our VMAs keep those offsets in
+ * vm_pgoff; pointing the DMABUF file's f_mapping at that same address_space
+ * links them into it, so the core's zap reaches them.
+ *
+ * Up to 6.9: the core zaps the VMAs on vdev->vma_list.  Its entry type is
+ * private to vfio_pci_core.c but has had the same two members since the
+ * list appeared (v5.8); we mirror it, list our VMAs there, and let the core
+ * zap, unlink and kfree() them exactly like its own.
+ */
+#if defined(VPD_HAVE_VFIO_DEVICE_INODE)
+#define VPD_REVOKE_MECHANISM "shared address_space"
+
+static inline void vpd_compat_share_mapping(struct vfio_device *core_vdev,
+					    struct file *dmabuf_file)
+{
+	dmabuf_file->f_mapping = core_vdev->inode->i_mapping;
+}
+
+static inline void vpd_compat_fault_lock(struct vfio_pci_core_device *vdev)
+{
+	down_read(&vdev->memory_lock);
+}
+
+static inline void vpd_compat_fault_unlock(struct vfio_pci_core_device *vdev)
+{
+	up_read(&vdev->memory_lock);
+}
+
+static inline int vpd_compat_track_vma(struct vfio_pci_core_device *vdev,
+				       struct vm_area_struct *vma, gfp_t gfp)
+{
+	return 0;
+}
+
+static inline void vpd_compat_untrack_vma(struct vfio_pci_core_device *vdev,
+					  struct vm_area_struct *vma)
+{
+}
+#elif defined(VPD_HAVE_VFIO_PCI_VMA_LIST)
+#define VPD_REVOKE_MECHANISM "vfio-pci-core vma_list"
+
+/* Layout of vfio_pci_core.c's private struct vfio_pci_mmap_vma. */
+struct vpd_core_mmap_vma {
+	struct vm_area_struct	*vma;
+	struct list_head	vma_next;
+};
+
+static inline void vpd_compat_share_mapping(struct vfio_device *core_vdev,
+					    struct file *dmabuf_file)
+{
+}
+
+/* The core's fault lock order: vma_lock, then memory_lock. */
+static inline void vpd_compat_fault_lock(struct vfio_pci_core_device *vdev)
+{
+	mutex_lock(&vdev->vma_lock);
+	down_read(&vdev->memory_lock);
+}
+
+static inline void vpd_compat_fault_unlock(struct vfio_pci_core_device *vdev)
+{
+	up_read(&vdev->memory_lock);
+	mutex_unlock(&vdev->vma_lock);
+}
+
+/* List @vma for the core's zap unless it is listed already. */
+static inline int vpd_compat_track_vma(struct vfio_pci_core_device *vdev,
+				       struct vm_area_struct *vma, gfp_t gfp)
+{
+	struct vpd_core_mmap_vma *mmap_vma;
+
+	lockdep_assert_held(&vdev->vma_lock);
+
+	list_for_each_entry(mmap_vma, &vdev->vma_list, vma_next)
+		if (mmap_vma->vma == vma)
+			return 0;
+
+	/* Freed by the core's zap (kfree) or by vpd_compat_untrack_vma(). */
+	mmap_vma = kmalloc(sizeof(*mmap_vma), gfp);
+	if (!mmap_vma)
+		return -ENOMEM;
+	mmap_vma->vma = vma;
+	list_add(&mmap_vma->vma_next, &vdev->vma_list);
+	return 0;
+}
+
+static inline void vpd_compat_untrack_vma(struct vfio_pci_core_device *vdev,
+					  struct vm_area_struct *vma)
+{
+	struct vpd_core_mmap_vma *mmap_vma, *tmp;
+
+	lockdep_assert_held(&vdev->vma_lock);
+
+	list_for_each_entry_safe(mmap_vma, tmp, &vdev->vma_list, vma_next) {
+		if (mmap_vma->vma == vma) {
+			list_del(&mmap_vma->vma_next);
+			kfree(mmap_vma);
+			break;
+		}
+	}
+}
+#else
+#error "vfio-pci-core offers no way to have our BAR mappings zapped"
+#endif
+
+/* vma_lock exists only where VMAs are tracked on vma_list. */
+#ifdef VPD_HAVE_VFIO_PCI_VMA_LIST
+#define VPD_TRACKS_VMAS true
+static inline void vpd_compat_vma_list_lock(struct vfio_pci_core_device *vdev)
+{
+	mutex_lock(&vdev->vma_lock);
+}
+
+static inline void vpd_compat_vma_list_unlock(struct vfio_pci_core_device *vdev)
+{
+	mutex_unlock(&vdev->vma_lock);
+}
+#else
+#define VPD_TRACKS_VMAS false
+static inline void vpd_compat_vma_list_lock(struct vfio_pci_core_device *vdev)
+{
+}
+
+static inline void vpd_compat_vma_list_unlock(struct vfio_pci_core_device *vdev)
 {
 }
 #endif

@@ -15,6 +15,7 @@
 #include <linux/vfio_pci_core.h>
 
 #include "vfio_pci_dmabuf/core.h"
+#include "compat.h"
 #include "vpd.h"
 
 /* The core returns these errno values without kernel headers. */
@@ -153,3 +154,4 @@ module_exit(vpd_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("vfio-pci variant driver backing BAR mmaps with DMABUFs");
 MODULE_SOFTDEP("pre: vfio-pci-core");
+VPD_MODULE_IMPORT_NS_DMA_BUF();

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vfio_device_ops of vfio-pci-dmabuf.  Every op the driver does not change
- * is delegated to vfio-pci-core, exactly as vfio-pci does.
+ * vfio_device_ops of vfio-pci-dmabuf.  mmap is ours (DMABUF-backed BAR
+ * mappings, src/mm.c); every other op is delegated to vfio-pci-core, exactly
+ * as vfio-pci does.
  */
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -24,6 +25,11 @@ static int vpd_open_device(struct vfio_device *core_vdev)
 	return 0;
 }
 
+static int vpd_mmap(struct vfio_device *core_vdev, struct vm_area_struct *vma)
+{
+	return vpd_mmap_bar(vpd_from_vfio(core_vdev), vma);
+}
+
 const struct vfio_device_ops vpd_vfio_ops = {
 	.name		= VPD_DRIVER_NAME,
 	.init		= vfio_pci_core_init_dev,
@@ -34,7 +40,7 @@ const struct vfio_device_ops vpd_vfio_ops = {
 	.device_feature	= vfio_pci_core_ioctl_feature,
 	.read		= vfio_pci_core_read,
 	.write		= vfio_pci_core_write,
-	.mmap		= vfio_pci_core_mmap,
+	.mmap		= vpd_mmap,
 	.request	= vfio_pci_core_request,
 	.match		= vfio_pci_core_match,
 	VPD_OPS_REGION_INFO

@@ -5,13 +5,26 @@
 #ifndef VPD_H
 #define VPD_H
 
+#include <linux/dma-buf.h>
+#include <linux/mm_types.h>
 #include <linux/vfio_pci_core.h>
+
+#include "vfio_pci_dmabuf/core.h"
 
 #define VPD_DRIVER_NAME "vfio-pci-dmabuf"
 
 /*
  * One device bound to the driver.  vfio_alloc_device() requires the
  * vfio_device to sit at offset 0: it is core.vdev.
+ *
+ * Locks used on the device (all vfio-pci-core's, see
+ * Documentation/design.rst for the order):
+ *  - core.memory_lock (rw_semaphore): held for read by our fault handler
+ *    while it checks that memory is usable and inserts PFNs; held for
+ *    write by vfio-pci-core around every change that makes BAR memory
+ *    unusable, after it zapped the BAR mappings it knows of.
+ *  - core.vma_lock (mutex, kernels up to 6.9 only): protects core.vma_list,
+ *    where our VMAs are listed so that the core's zap covers them.
  */
 struct vpd_device {
 	struct vfio_pci_core_device core;
@@ -23,8 +36,35 @@ vpd_from_vfio(struct vfio_device *core_vdev)
 	return container_of(core_vdev, struct vpd_device, core.vdev);
 }
 
+/*
+ * The DMABUF behind one BAR mmap.  Created by the mmap, owned by the
+ * DMABUF's file (the VMA's vm_file), freed by the DMABUF's release when the
+ * last VMA using it is gone.  Immutable after creation: the fault path reads
+ * it without a lock of its own.
+ */
+struct vpd_bar_buf {
+	struct vpd_device *vpd;
+	/* The vfio device file: a live mapping keeps the device open. */
+	struct file *vfio_file;
+	struct dma_buf *dmabuf;
+	unsigned int bar;
+	/* vm_pgoff of the buffer's first byte, see struct vpd_vma_geom. */
+	unsigned long long pgoff_adjust;
+	/* Must be last: one segment, the mapped span of the BAR. */
+	struct vpd_table table;
+};
+
 /* src/vfio_ops.c */
 extern const struct vfio_device_ops vpd_vfio_ops;
 void vpd_device_setup(struct vpd_device *vpd);
+
+/* src/dmabuf.c */
+struct vpd_bar_buf *vpd_bar_buf_create(struct vpd_device *vpd,
+				       struct file *vfio_file,
+				       const struct vpd_bar_map *map);
+
+/* src/mm.c */
+int vpd_mmap_bar(struct vpd_device *vpd, struct vm_area_struct *vma);
+bool vpd_memory_usable(struct vfio_pci_core_device *vdev);
 
 #endif /* VPD_H */

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+//
+// vfio-pci semantics: checking a BAR mmap as vfio_pci_core_mmap() does, and
+// validating a VFIO_DEVICE_FEATURE_DMA_BUF export as upstream does.
+
+#ifndef VPD_CORE_VFIO_HPP
+#define VPD_CORE_VFIO_HPP
+
+#include "result.hpp"
+#include "table.hpp"
+#include "types.hpp"
+
+namespace vpd {
+
+inline constexpr unsigned kRegionPgoffShift = VPD_VFIO_OFFSET_SHIFT - VPD_PAGE_SHIFT;
+inline constexpr u64 kRegionPgoffMask = (1ULL << kRegionPgoffShift) - 1;
+
+// The outcome of bar_map that is not an error: the mapping, or none for a
+// device-specific region (VPD_DELEGATE).
+// (`struct` is needed: the function vpd_bar_map() hides the type's name.)
+using BarMap = struct ::vpd_bar_map;
+using MaybeBarMap = Maybe<BarMap>;
+
+// See vpd_bar_map() in core.h.  The checks follow vfio_pci_core_mmap():
+//   index >= nr_regions                        -EINVAL
+//   len == 0 or not page-aligned               -EINVAL (the VMA is empty/odd)
+//   !shared                                    -EINVAL
+//   index >= VPD_VFIO_NUM_REGIONS              DELEGATE
+//   index >= ROM                               -EINVAL
+//   !mmap_ok                                   -EINVAL
+//   req_start + len overflows or exceeds
+//   PAGE_ALIGN(bar len)                        -EINVAL
+// then ours: MSI-X overlap when refused, a BAR address that is not
+// page-aligned or whose mapping would overflow, -EINVAL.
+[[nodiscard]] inline Result<MaybeBarMap> bar_map(const vpd_bar_desc *bars,
+                                                 const vpd_bar_mmap_req &req) noexcept {
+  const u64 index = req.vm_pgoff >> kRegionPgoffShift;
+  if (index >= req.nr_regions)
+    return error(Errno::kInval);
+  const ByteLen len(req.len);
+  if (len == ByteLen(0) || !is_page_aligned(len))
+    return error(Errno::kInval);
+  if (!req.shared)
+    return error(Errno::kInval);
+  if (index >= VPD_VFIO_NUM_REGIONS)
+    return MaybeBarMap(none);
+  if (index >= VPD_VFIO_ROM_REGION_INDEX)
+    return error(Errno::kInval);
+  const vpd_bar_desc &bar = bars[index];
+  if (!bar.mmap_ok)
+    return error(Errno::kInval);
+
+  // pgoff < 2^28, so this cannot overflow.
+  const BufOffset req_start =
+      offset_after(*bytes_of(PageCount(req.vm_pgoff & kRegionPgoffMask)));
+  const Maybe<BufOffset> req_end = checked_add(req_start, len);
+  // PAGE_ALIGN(len) overflowing means there is no such BAR.
+  const Maybe<ByteLen> bar_len = page_align_up(ByteLen(bar.len));
+  if (!req_end || !bar_len || *req_end > offset_after(*bar_len))
+    return error(Errno::kInval);
+
+  if (bar.msix_refuse && bar.msix_len != 0) {
+    // [msix_offset, msix_offset + msix_len) meets [req_start, req_end)?
+    const BufOffset msix_start(bar.msix_offset);
+    const Maybe<BufOffset> msix_end = checked_add(msix_start, ByteLen(bar.msix_len));
+    const bool ends_after_start = !msix_end || *msix_end > req_start;
+    if (ends_after_start && msix_start < *req_end)
+      return error(Errno::kInval);
+  }
+
+  const PhysAddr bar_phys(bar.phys_addr);
+  if (!is_page_aligned(bar_phys))
+    return error(Errno::kInval);
+  const Maybe<PhysAddr> phys = checked_add(bar_phys, length_before(req_start));
+  if (!phys || !checked_add(*phys, len))
+    return error(Errno::kInval);
+
+  BarMap out{};
+  out.bar = static_cast<unsigned>(index);
+  out.bar_offset = req_start.raw();
+  out.range.phys_addr = phys->raw();
+  out.range.len = len.raw();
+  out.pgoff_adjust = req.vm_pgoff;
+  return MaybeBarMap(out);
+}
+
+// See vpd_export_check_header() in core.h.
+[[nodiscard]] inline Status export_check_header(const vpd_export_req &req,
+                                                const vpd_bar_desc *bars) noexcept {
+  if (req.flags != 0 || req.nr_ranges == 0)
+    return error(Errno::kInval);
+  if (req.nr_ranges > VPD_MAX_RANGES)
+    return error(Errno::kTooBig);
+  if (req.region_index >= VPD_VFIO_ROM_REGION_INDEX || bars[req.region_index].len == 0)
+    return error(Errno::kNoDev);
+  return ok();
+}
+
+// The largest total length upstream accepts: dma_iova_try_alloc() reserves
+// bit 63 (DMA_IOVA_USE_SWIOTLB), so validate_dmabuf_input() rejects it.
+inline constexpr u64 kExportLengthLimitBit = 1ULL << 63;
+
+// See vpd_export_build() in core.h.  Two passes, as upstream:
+// validate_dmabuf_input() (every range non-empty and page-aligned, total
+// length without overflow and below 2^63: -EINVAL), then
+// vfio_pci_core_fill_phys_vec() (BAR start + offset + length overflows:
+// -EOVERFLOW; ends beyond the BAR: -EINVAL); then the table is built
+// (merging physically contiguous neighbours).
+[[nodiscard]] inline Status export_build(const vpd_export_req &req, const vpd_dma_range *ranges,
+                                         const vpd_bar_desc *bars, vpd_table &t,
+                                         unsigned capacity) noexcept {
+  t.capacity = capacity;
+  t.nr_segs = 0;
+  t.total_len = 0;
+  const Status hdr = export_check_header(req, bars);
+  if (hdr.is_error())
+    return hdr;
+
+  ByteLen total(0);
+  for (unsigned i = 0; i < req.nr_ranges; i++) {
+    const BufOffset offset(ranges[i].offset);
+    const ByteLen len(ranges[i].length);
+    if (len == ByteLen(0) || !is_page_aligned(offset) || !is_page_aligned(len))
+      return error(Errno::kInval);
+    const Maybe<ByteLen> sum = checked_add(total, len);
+    if (!sum)
+      return error(Errno::kInval);
+    total = *sum;
+  }
+  if (total.raw() & kExportLengthLimitBit)
+    return error(Errno::kInval);
+
+  const vpd_bar_desc &bar = bars[req.region_index];
+  const PhysAddr bar_phys(bar.phys_addr);
+  const ByteLen bar_len(bar.len);
+  for (unsigned i = 0; i < req.nr_ranges; i++) {
+    const BufOffset offset(ranges[i].offset);
+    const ByteLen len(ranges[i].length);
+    const Maybe<PhysAddr> phys = checked_add(bar_phys, length_before(offset));
+    if (!phys || !checked_add(*phys, len))
+      return error(Errno::kOverflow);
+    // offset + len cannot overflow: bar_phys + offset + len did not.
+    if (*checked_add(offset, len) > offset_after(bar_len))
+      return error(Errno::kInval);
+  }
+
+  Result<TableBuilder> b = TableBuilder::start(t, capacity, req.nr_ranges);
+  if (b.is_error())
+    return b.take_error();
+  TableBuilder builder = *b;
+  for (unsigned i = 0; i < req.nr_ranges; i++) {
+    const Status s = builder.add(*checked_add(bar_phys, length_before(BufOffset(ranges[i].offset))),
+                                 ByteLen(ranges[i].length));
+    if (s.is_error())
+      return s;
+  }
+  builder.finish();
+  return ok();
+}
+
+}  // namespace vpd
+
+#endif  // VPD_CORE_VFIO_HPP

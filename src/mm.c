@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * BAR mappings: the mmap of a BAR through the vfio device fd, backed by a
+ * DMABUF, and its fault handling.
+ *
+ * Every PFN comes from the core's range table lookup (vpd_find_pfn /
+ * vpd_fault_around); every insertion happens under memory_lock held for
+ * read after checking that the device's memory is usable, so it cannot race
+ * with a revoke (which vfio-pci-core performs with memory_lock held for
+ * write, after zapping our VMAs: see src/compat.h and
+ * Documentation/design.rst).
+ */
+#include <linux/dma-buf.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/pci.h>
+#include <linux/pm_runtime.h>
+#include <linux/vfio.h>
+#include <linux/vfio_pci_core.h>
+
+#include "compat.h"
+#include "vpd.h"
+
+/*
+ * Whether BAR memory may be touched now: what vfio-pci-core's (unexported)
+ * __vfio_pci_memory_enabled() checks, plus the low-power state.
+ */
+bool vpd_memory_usable(struct vfio_pci_core_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	u16 cmd;
+
+	lockdep_assert_held(&vdev->memory_lock);
+
+	if (vdev->pm_runtime_engaged || pdev->current_state >= PCI_D3hot)
+		return false;
+	if (pdev->no_command_memory)
+		return true;
+	cmd = le16_to_cpu(*(__le16 *)&vdev->vconfig[PCI_COMMAND]);
+	return cmd & PCI_COMMAND_MEMORY;
+}
+
+static void vpd_vma_geom(const struct vm_area_struct *vma,
+			 const struct vpd_bar_buf *buf,
+			 struct vpd_vma_geom *geom)
+{
+	geom->start_addr = vma->vm_start;
+	geom->end_addr = vma->vm_end;
+	geom->pgoff = vma->vm_pgoff;
+	geom->pgoff_adjust = buf->pgoff_adjust;
+}
+
+/*
+ * Insert the pages of @run.  The result is that of the page at
+ * @fault_addr; failures elsewhere only end the run early (those pages
+ * fault on their own later).
+ */
+static vm_fault_t vpd_insert_run(struct vm_area_struct *vma,
+				 const struct vpd_run *run,
+				 unsigned long fault_addr)
+{
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+	unsigned long long i;
+
+	for (i = 0; i < run->nr_pages; i++) {
+		unsigned long addr = run->start_addr + (i << PAGE_SHIFT);
+		vm_fault_t r = vmf_insert_pfn(vma, addr, run->pfn + i);
+
+		if (r & VM_FAULT_ERROR) {
+			if (addr == fault_addr)
+				ret = r;
+			if (addr >= fault_addr)
+				break;
+		}
+	}
+	return ret;
+}
+
+/*
+ * Map the whole VMA, as vfio-pci does on kernels whose mm never asks for
+ * huge PFN mappings: one fault per mapping instead of one per page.
+ */
+static vm_fault_t vpd_populate_vma(struct vm_area_struct *vma,
+				   const struct vpd_bar_buf *buf,
+				   unsigned long fault_addr)
+{
+	struct vpd_vma_geom geom;
+	unsigned long addr = vma->vm_start;
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+
+	vpd_vma_geom(vma, buf, &geom);
+	while (addr < vma->vm_end) {
+		struct vpd_run run;
+		vm_fault_t r;
+		int err;
+
+		err = vpd_fault_around(&buf->table, &geom, addr, &run);
+		if (err || !run.nr_pages)
+			return VM_FAULT_SIGBUS;
+		r = vpd_insert_run(vma, &run, fault_addr);
+		if (fault_addr >= run.start_addr &&
+		    fault_addr < run.start_addr + (run.nr_pages << PAGE_SHIFT))
+			ret = r;
+		addr = run.start_addr + (run.nr_pages << PAGE_SHIFT);
+		cond_resched();
+	}
+	return ret;
+}
+
+static vm_fault_t vpd_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct vpd_bar_buf *buf = vma->vm_private_data;
+	struct vfio_pci_core_device *vdev = &buf->vpd->core;
+	unsigned long addr = vmf->address & PAGE_MASK;
+	struct vpd_vma_geom geom;
+	unsigned long long pfn;
+	vm_fault_t ret;
+	int r;
+
+	vpd_vma_geom(vma, buf, &geom);
+	/* The table is immutable: look up before taking any lock. */
+	r = vpd_find_pfn(&buf->table, &geom, addr, order, &pfn);
+	if (r == VPD_FALLBACK)
+		return VM_FAULT_FALLBACK;
+	if (r < 0)
+		return VM_FAULT_SIGBUS;
+
+	vpd_compat_fault_lock(vdev);
+
+	if (!vpd_memory_usable(vdev)) {
+		ret = VM_FAULT_SIGBUS;
+		goto out_unlock;
+	}
+
+	/* Up to 6.9: listed before any PTE exists, so the core zaps it. */
+	if (vpd_compat_track_vma(vdev, vma, GFP_KERNEL)) {
+		ret = VM_FAULT_OOM;
+		goto out_unlock;
+	}
+
+	if (order == 0) {
+		if (!VPD_HUGE_PFNMAP) {
+			ret = vpd_populate_vma(vma, buf, addr);
+		} else {
+			struct vpd_run run;
+
+			r = vpd_fault_around(&buf->table, &geom, addr, &run);
+			ret = r ? VM_FAULT_SIGBUS : vpd_insert_run(vma, &run, addr);
+		}
+	} else if (order == PMD_SHIFT - PAGE_SHIFT) {
+		ret = vpd_compat_insert_pmd(vmf, pfn);
+	} else if (order == PUD_SHIFT - PAGE_SHIFT) {
+		ret = vpd_compat_insert_pud(vmf, pfn);
+	} else {
+		ret = VM_FAULT_FALLBACK;
+	}
+
+out_unlock:
+	vpd_compat_fault_unlock(vdev);
+
+	dev_dbg_ratelimited(&vdev->pdev->dev,
+			    "fault order %u BAR %u addr 0x%lx: 0x%x\n", order,
+			    buf->bar, addr, (unsigned int)ret);
+	return ret;
+}
+
+static vm_fault_t vpd_fault(struct vm_fault *vmf)
+{
+	return vpd_huge_fault(vmf, 0);
+}
+
+/*
+ * A new VMA shares the buffer: fork (the child's copy) or a split.  Up to
+ * 6.9 it must be listed for the core's zap before fork copies PTEs into it;
+ * the allocation is tiny and open() cannot fail.
+ */
+static void vpd_vma_open(struct vm_area_struct *vma)
+{
+	struct vpd_bar_buf *buf = vma->vm_private_data;
+	struct vfio_pci_core_device *vdev = &buf->vpd->core;
+
+	if (!VPD_TRACKS_VMAS)
+		return;
+	vpd_compat_vma_list_lock(vdev);
+	WARN_ON(vpd_compat_track_vma(vdev, vma, GFP_KERNEL | __GFP_NOFAIL));
+	vpd_compat_vma_list_unlock(vdev);
+}
+
+static void vpd_vma_close(struct vm_area_struct *vma)
+{
+	struct vpd_bar_buf *buf = vma->vm_private_data;
+	struct vfio_pci_core_device *vdev = &buf->vpd->core;
+
+	if (!VPD_TRACKS_VMAS)
+		return;
+	vpd_compat_vma_list_lock(vdev);
+	vpd_compat_untrack_vma(vdev, vma);
+	vpd_compat_vma_list_unlock(vdev);
+}
+
+static const struct vm_operations_struct vpd_vm_ops = {
+	.open = vpd_vma_open,
+	.close = vpd_vma_close,
+	.fault = vpd_fault,
+	VPD_VM_OPS_HUGE_FAULT(vpd_huge_fault)
+};
+
+static void vpd_bar_descs(struct vfio_pci_core_device *vdev,
+			  struct vpd_bar_desc *bars)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	unsigned int i;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		bars[i] = (struct vpd_bar_desc) {
+			.phys_addr = pci_resource_start(pdev, i),
+			.len = pci_resource_len(pdev, i),
+			.mmap_ok = vdev->bar_mmap_supported[i],
+			/* vfio-pci maps MSI-X BARs whole since v4.16. */
+			.msix_refuse = 0,
+		};
+	}
+}
+
+/*
+ * mmap of a vfio region.  BARs get a DMABUF-backed mapping; anything else
+ * (device-specific regions) goes to vfio-pci-core.  Same checks and errnos
+ * as vfio_pci_core_mmap().
+ */
+int vpd_mmap_bar(struct vpd_device *vpd, struct vm_area_struct *vma)
+{
+	struct vfio_pci_core_device *vdev = &vpd->core;
+	struct vpd_bar_desc bars[PCI_STD_NUM_BARS];
+	struct vpd_bar_mmap_req req = {
+		.vm_pgoff = vma->vm_pgoff,
+		.len = vma->vm_end - vma->vm_start,
+		.nr_regions = VFIO_PCI_NUM_REGIONS + vdev->num_regions,
+		.shared = !!(vma->vm_flags & VM_SHARED),
+	};
+	struct vpd_bar_map map;
+	struct vpd_bar_buf *buf;
+	int ret;
+
+	vpd_bar_descs(vdev, bars);
+	ret = vpd_bar_map(bars, &req, &map);
+	if (ret == VPD_DELEGATE)
+		return vfio_pci_core_mmap(&vdev->vdev, vma);
+	if (ret)
+		return ret;
+
+	ret = vpd_compat_claim_bar(vdev, map.bar);
+	if (ret)
+		return ret;
+
+	buf = vpd_bar_buf_create(vpd, vma->vm_file, &map);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+
+	/*
+	 * The VMA's file becomes the DMABUF's (vma_set_file() takes a
+	 * reference on it and drops the VMA's reference on the vfio file, which
+	 * the buffer now holds); then drop the export's own reference: the
+	 * VMA is the DMABUF's only owner from here on.
+	 */
+	vma_set_file(vma, buf->dmabuf->file);
+	dma_buf_put(buf->dmabuf);
+
+	vma->vm_private_data = buf;
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+	vma->vm_page_prot = pgprot_decrypted(vma->vm_page_prot);
+	/* Same flags as vfio-pci sets, fixed here: the fault path never changes them. */
+	vpd_compat_vm_flags_set(vma, VPD_VM_ALLOW_ANY_UNCACHED | VM_IO |
+				VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_ops = &vpd_vm_ops;
+	return 0;
+}
