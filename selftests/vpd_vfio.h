@@ -19,6 +19,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -189,6 +193,180 @@ static inline long vpd_check(const volatile uint64_t *p, size_t len, uint64_t se
 		if (p[i] != vpd_pattern(seed, i))
 			return (long)i;
 	return -1;
+}
+
+/* --- config space through the vfio config region ------------------------ */
+
+static inline int vpd_cfg_read(struct vpd_dev *d, unsigned int off, void *val,
+			       size_t len)
+{
+	struct vfio_region_info info;
+	int ret = vpd_region_info(d, VFIO_PCI_CONFIG_REGION_INDEX, &info);
+
+	if (ret)
+		return ret;
+	return pread(d->fd, val, len, info.offset + off) == (ssize_t)len ? 0 : -errno;
+}
+
+static inline int vpd_cfg_write(struct vpd_dev *d, unsigned int off,
+				const void *val, size_t len)
+{
+	struct vfio_region_info info;
+	int ret = vpd_region_info(d, VFIO_PCI_CONFIG_REGION_INDEX, &info);
+
+	if (ret)
+		return ret;
+	return pwrite(d->fd, val, len, info.offset + off) == (ssize_t)len ? 0 : -errno;
+}
+
+static inline int vpd_cfg_read16(struct vpd_dev *d, unsigned int off, uint16_t *v)
+{
+	return vpd_cfg_read(d, off, v, 2);
+}
+
+static inline int vpd_cfg_write16(struct vpd_dev *d, unsigned int off, uint16_t v)
+{
+	return vpd_cfg_write(d, off, &v, 2);
+}
+
+/* Offset of standard capability @id, 0 if absent. */
+static inline unsigned int vpd_find_cap(struct vpd_dev *d, uint8_t id)
+{
+	uint8_t pos = 0, cap[2];
+	int guard = 48;
+
+	if (vpd_cfg_read(d, 0x34, &pos, 1))
+		return 0;
+	while (pos && guard--) {
+		if (vpd_cfg_read(d, pos & ~3u, cap, 2))
+			return 0;
+		if (cap[0] == id)
+			return pos & ~3u;
+		pos = cap[1];
+	}
+	return 0;
+}
+
+/* Set or clear the memory decode bit of the command register. */
+static inline int vpd_set_mem_decode(struct vpd_dev *d, int on)
+{
+	uint16_t cmd;
+	int ret = vpd_cfg_read16(d, 0x04, &cmd);
+
+	if (ret)
+		return ret;
+	cmd = on ? (cmd | 0x2) : (cmd & ~0x2);
+	return vpd_cfg_write16(d, 0x04, cmd);
+}
+
+/* --- access probing ---------------------------------------------------- */
+
+static sigjmp_buf vpd_probe_jmp;
+static volatile sig_atomic_t vpd_probe_sig;
+
+static void vpd_probe_handler(int sig)
+{
+	vpd_probe_sig = sig;
+	siglongjmp(vpd_probe_jmp, 1);
+}
+
+/*
+ * Touch one 64-bit word: 0 when the access completed, the signal number
+ * (SIGBUS, SIGSEGV) when it faulted.  @write stores @val, else the word read
+ * is returned through @val.
+ */
+static inline int vpd_touch(volatile uint64_t *p, int write, uint64_t *val)
+{
+	struct sigaction sa = { .sa_handler = vpd_probe_handler }, obus, osegv;
+	int ret = 0;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, &obus);
+	sigaction(SIGSEGV, &sa, &osegv);
+	vpd_probe_sig = 0;
+	if (sigsetjmp(vpd_probe_jmp, 1) == 0) {
+		if (write)
+			*p = *val;
+		else
+			*val = *p;
+	} else {
+		ret = vpd_probe_sig;
+	}
+	sigaction(SIGBUS, &obus, NULL);
+	sigaction(SIGSEGV, &osegv, NULL);
+	return ret;
+}
+
+/* --- fault counting and placement ---------------------------------------- */
+
+static inline long vpd_minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_minflt;
+}
+
+/* Read one word per page of [p, p + len): the faults this took. */
+static inline long vpd_touch_all(const volatile uint8_t *p, size_t len)
+{
+	long before = vpd_minflt();
+	uint64_t sum = 0;
+
+	for (size_t off = 0; off < len; off += 4096)
+		sum += *(const volatile uint64_t *)(p + off);
+	(void)sum;
+	return vpd_minflt() - before;
+}
+
+/*
+ * mmap @len bytes of region offset @off of @fd at a virtual address that is
+ * @align-aligned plus @skew bytes (so skew 4096 gives a VA that is not
+ * huge-aligned).  Returns MAP_FAILED on error with errno set.
+ */
+static inline void *vpd_mmap_at(int fd, off_t off, size_t len, size_t align,
+				size_t skew, int prot, int flags)
+{
+	size_t span = len + align + skew;
+	uint8_t *res, *addr;
+	void *p;
+
+	res = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		   -1, 0);
+	if (res == MAP_FAILED)
+		return MAP_FAILED;
+	addr = (uint8_t *)(((uintptr_t)res + align - 1) & ~(uintptr_t)(align - 1)) + skew;
+	p = mmap(addr, len, prot, flags | MAP_FIXED, fd, off);
+	if (p == MAP_FAILED) {
+		int e = errno;
+
+		munmap(res, span);
+		errno = e;
+		return MAP_FAILED;
+	}
+	/* Release the reservation around the mapping. */
+	if (addr > res)
+		munmap(res, addr - res);
+	if (res + span > addr + len)
+		munmap(addr + len, res + span - (addr + len));
+	return p;
+}
+
+/* Kernel release as major * 1000 + minor. */
+static inline int vpd_kernel_version(void)
+{
+	struct utsname u;
+	int maj = 0, min = 0;
+
+	uname(&u);
+	sscanf(u.release, "%d.%d", &maj, &min);
+	return maj * 1000 + min;
+}
+
+/* Whether the mm maps PFNs with PMD/PUD entries (huge PFN maps, 6.12+). */
+static inline int vpd_kernel_has_huge_pfnmap(void)
+{
+	return vpd_kernel_version() >= 6012;
 }
 
 #endif /* VPD_VFIO_H */
