@@ -84,6 +84,12 @@ struct vpd_table {
  * range into its predecessor when it starts where the predecessor ends
  * physically.  Returns 0, -VPD_EINVAL or -VPD_EOVERFLOW (an address sum
  * overflows) or -VPD_E2BIG (nr > capacity).  On error *t is left empty.
+ *
+ * Checks in this order: nr == 0 (-EINVAL), nr > capacity (-E2BIG, even if
+ * merging would make the ranges fit), then range by range, the first failing
+ * range deciding: empty or unaligned (-EINVAL), phys_addr + len > 2^64 - 1
+ * (-EOVERFLOW), running total > 2^64 - 1 (-EOVERFLOW).  t->capacity is set
+ * to `capacity` in every case.
  */
 int vpd_table_init(struct vpd_table *t, unsigned int capacity,
 		   const struct vpd_phys_range *ranges, unsigned int nr);
@@ -93,6 +99,11 @@ int vpd_table_init(struct vpd_table *t, unsigned int capacity,
  * is (pgoff - pgoff_adjust) pages: for a BAR mmap the VMA keeps the vfio
  * region offset in vm_pgoff and pgoff_adjust is that offset's page number of
  * the buffer's first byte; for an mmap of a DMABUF fd pgoff_adjust is 0.
+ *
+ * A geometry is consistent when start_addr < end_addr, both are page-aligned,
+ * pgoff >= pgoff_adjust and the buffer offset of end_addr,
+ * (pgoff - pgoff_adjust) * PAGE_SIZE + (end_addr - start_addr), fits in 64
+ * bits; the lookups return -VPD_EINVAL for any other.
  */
 struct vpd_vma_geom {
 	unsigned long long start_addr;	/* vm_start, page-aligned */
@@ -108,6 +119,11 @@ struct vpd_vma_geom {
  * -VPD_EFAULT when fault_addr is outside the VMA or the buffer; -VPD_EINVAL
  * for an order above VPD_MAX_ORDER or an inconsistent geometry.  Order 0
  * inside the VMA and the buffer always succeeds.  O(log nr_segs).
+ *
+ * Precedence: -EINVAL (order, then geometry), then -EFAULT, then
+ * VPD_FALLBACK.  A page that runs past the end of the buffer does not lie
+ * inside one segment (VPD_FALLBACK) unless fault_addr itself is past it
+ * (-EFAULT).  *pfn is written only on success.
  */
 int vpd_find_pfn(const struct vpd_table *t, const struct vpd_vma_geom *g,
 		 unsigned long long fault_addr, unsigned int order,
@@ -125,6 +141,7 @@ struct vpd_run {
  * lies inside the naturally aligned PMD-sized window around it, inside the
  * VMA, inside the buffer and inside one segment.  Same errors as
  * vpd_find_pfn() (never VPD_FALLBACK: the run has at least the one page).
+ * *run is written only on success.  O(log nr_segs).
  */
 int vpd_fault_around(const struct vpd_table *t, const struct vpd_vma_geom *g,
 		     unsigned long long fault_addr, struct vpd_run *run);
@@ -162,6 +179,14 @@ struct vpd_bar_map {
  * -EINVAL (index out of range, ROM/config/VGA, not shared, zero length,
  * not mmappable, beyond the page-aligned BAR, MSI-X overlap when refused).
  * `bars` has VPD_VFIO_NUM_BARS entries.
+ *
+ * Order of the checks (vfio_pci_core_mmap()'s): index >= nr_regions; len
+ * zero or not page-aligned; not shared; device region (DELEGATE); ROM,
+ * config or VGA; !mmap_ok; req_start + len overflows or exceeds
+ * PAGE_ALIGN(bar len) (which overflowing also rejects).  Then: overlap with
+ * the MSI-X table span (when msix_refuse and msix_len != 0), a BAR address
+ * that is not page-aligned, or a physical span that overflows: -EINVAL.
+ * *out is written only on success.
  */
 int vpd_bar_map(const struct vpd_bar_desc *bars,
 		const struct vpd_bar_mmap_req *req, struct vpd_bar_map *out);
@@ -195,6 +220,12 @@ int vpd_export_check_header(const struct vpd_export_req *req,
  * -VPD_EINVAL; total length overflows: -VPD_EINVAL) and build the table into
  * `t` (capacity >= nr_ranges).  Same semantics as upstream
  * VFIO_DEVICE_FEATURE_DMA_BUF.
+ *
+ * As upstream, in two passes: first every range's length and alignment and
+ * the total length (which must also stay below 2^63, upstream's
+ * DMA_IOVA_USE_SWIOTLB bit: -VPD_EINVAL), then every range's addresses.
+ * The header is checked again first (vpd_export_check_header()'s errors),
+ * and nr_ranges > capacity is -VPD_E2BIG.  On error *t is left empty.
  */
 int vpd_export_build(const struct vpd_export_req *req,
 		     const struct vpd_dma_range *ranges,
