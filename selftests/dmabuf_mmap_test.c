@@ -6,6 +6,9 @@
  * device bound to stock vfio-pci (variant "stock").
  */
 #include <linux/futex.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -228,6 +231,90 @@ TEST_F(twin, gup_refused)
 	free(dbuf);
 	close(fd);
 	munmap(map, SZ_64M);
+}
+
+static int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+struct unbind_job {
+	char path[256];
+	const char *bdf;
+	int ret;
+	volatile int done;
+};
+
+/* A thread, not a child: a child would inherit the mapping and the fds. */
+static void *unbind_thread(void *arg)
+{
+	struct unbind_job *job = arg;
+
+	job->ret = write_file(job->path, job->bdf);
+	job->done = 1;
+	return NULL;
+}
+
+/*
+ * Unbinding a mapped device: the user is asked (request notifier) to let
+ * go; unbind completes once the mapping and the fds are gone; the device
+ * then binds again.
+ */
+TEST_F_TIMEOUT(twin, unbind_while_mapped, 120)
+{
+	char irq_buf[sizeof(struct vfio_irq_set) + sizeof(int)], drv[64];
+	struct vfio_irq_set *irq = (struct vfio_irq_set *)irq_buf;
+	struct unbind_job job = { .bdf = self->dev.bdf };
+	struct pollfd pfd;
+	uint64_t *map, cnt;
+	pthread_t thread;
+	int efd;
+
+	map = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, self->dev.fd, self->bar2.offset);
+	ASSERT_NE(MAP_FAILED, map);
+	map[0] = 0x0b0e;
+
+	efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_GE(efd, 0);
+	irq->argsz = sizeof(irq_buf);
+	irq->flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	irq->index = VFIO_PCI_REQ_IRQ_INDEX;
+	irq->start = 0;
+	irq->count = 1;
+	memcpy(irq->data, &efd, sizeof(int));
+	ASSERT_EQ(0, ioctl(self->dev.fd, VFIO_DEVICE_SET_IRQS, irq));
+
+	snprintf(job.path, sizeof(job.path), "/sys/bus/pci/drivers/%s/unbind", variant->driver);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, unbind_thread, &job));
+
+	/* The driver asks us to release the device... */
+	pfd.fd = efd;
+	pfd.events = POLLIN;
+	EXPECT_EQ(1, poll(&pfd, 1, 20000)) TH_LOG("no release request");
+	EXPECT_EQ(sizeof(cnt), read(efd, &cnt, sizeof(cnt)));
+	/* ... and waits: the mapping still works meanwhile. */
+	EXPECT_EQ(0x0b0e, map[0]);
+	EXPECT_EQ(0, job.done);
+
+	munmap(map, SZ_2M);
+	vpd_close(&self->dev);
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	close(efd);
+	EXPECT_EQ(0, job.ret);
+	EXPECT_EQ(0, vpd_driver_of(self->dev.bdf, drv, sizeof(drv)));
+	EXPECT_STREQ("", drv);
+
+	/* driver_override still names the driver: bind it again. */
+	EXPECT_EQ(0, write_file("/sys/bus/pci/drivers_probe", self->dev.bdf));
+	EXPECT_EQ(0, vpd_driver_of(self->dev.bdf, drv, sizeof(drv)));
+	EXPECT_STREQ(variant->driver, drv);
 }
 
 /* ------------------------------------------------------------------------ */
