@@ -4,6 +4,7 @@
 #
 #   make                      build the module for the running kernel
 #   make KDIR=/path/to/build  build it against any kernel build tree
+#   make demo                 the driver next to vfio-pci in a VM, in plain words
 #   make check                hosted core tests + the VM tests on all kernels
 #   make check-host           hosted unit tests, compile checks, short fuzz
 #   make vmtest KERNEL=name   the VM tests on one kernel (stock-6.1,
@@ -21,7 +22,7 @@ VPD_ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?= stock-6.1 debug-6.12 debug-7.3
 
-.PHONY: all modules clean check vmtest vmtest-all harness-selftest kernels
+.PHONY: all modules clean check vmtest harness-selftest kernels demo
 
 all: modules
 
@@ -40,6 +41,9 @@ kernels:
 
 vmtest:
 	$(VPD_ROOT)/scripts/vmtest --kernel $(KERNEL) $(if $(FILTER),--filter '$(FILTER)')
+
+demo:
+	@$(VPD_ROOT)/scripts/demo $(DEMO_KERNEL)
 
 harness-selftest:
 	$(VPD_ROOT)/scripts/vmtest-selftest

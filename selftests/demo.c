@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `make demo`: what the driver does, in plain words, next to stock vfio-pci
+ * on an identical device.  Prints its report as TAP comments and ends with
+ * one TAP result, so the VM harness checks it like any other test.
+ */
+#include "vpd_vfio.h"
+
+#define SZ_4K	0x1000UL
+#define SZ_2M	0x200000UL
+#define SZ_1G	0x40000000UL
+
+static int failed;
+
+#define say(...) printf("# " __VA_ARGS__)
+
+static void fail(const char *what)
+{
+	say("  !! %s\n", what);
+	failed = 1;
+}
+
+static long faults(struct vpd_dev *d, size_t len, size_t align, size_t skew)
+{
+	struct vfio_region_info bar2;
+	uint8_t *map;
+	long n;
+
+	if (vpd_region_info(d, VFIO_PCI_BAR2_REGION_INDEX, &bar2))
+		return -1;
+	map = vpd_mmap_at(d->fd, bar2.offset, len, align, skew,
+			  PROT_READ | PROT_WRITE, MAP_SHARED);
+	if (map == MAP_FAILED)
+		return -1;
+	n = vpd_touch_all(map, len);
+	munmap(map, len);
+	return n;
+}
+
+static void maps_line(void *addr)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/maps", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strtoul(line, NULL, 16) == (unsigned long)addr)
+			say("   %s", line);
+	fclose(f);
+}
+
+int main(void)
+{
+	const char *ours_bdf = vpd_role_bdf("VPD_DEV_OURS");
+	const char *stock_bdf = vpd_role_bdf("VPD_DEV_STOCK");
+	const char *big_bdf = vpd_role_bdf("VPD_DEV_BIG");
+	struct vfio_region_info bar2;
+	struct vpd_dev ours, stock, big;
+	char od[64] = "", sd[64] = "";
+	uint64_t *map, v = 0;
+	long o_al, s_al, o_un, s_un, b_al;
+	int sig;
+
+	printf("TAP version 13\n1..1\n");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!ours_bdf || !stock_bdf || vpd_open(&ours, ours_bdf) || vpd_open(&stock, stock_bdf)) {
+		printf("not ok 1 demo # cannot open the devices\n");
+		return 1;
+	}
+	vpd_driver_of(ours_bdf, od, sizeof(od));
+	vpd_driver_of(stock_bdf, sd, sizeof(sd));
+	vpd_region_info(&ours, VFIO_PCI_BAR2_REGION_INDEX, &bar2);
+
+	say("\n");
+	say("vfio-pci-dmabuf demo\n");
+	say("====================\n");
+	say("Two identical ivshmem devices with a %llu MiB RAM-like BAR2:\n",
+	    (unsigned long long)bar2.size >> 20);
+	say("  %s bound to %s\n", ours_bdf, od);
+	say("  %s bound to %s\n", stock_bdf, sd);
+	say("\n");
+
+	/* 1. The mapping and its name. */
+	say("1. A BAR mapping is a DMABUF.  The line in /proc/self/maps:\n");
+	map = mmap(NULL, bar2.size, PROT_READ | PROT_WRITE, MAP_SHARED, ours.fd, bar2.offset);
+	if (map == MAP_FAILED) {
+		fail("mmap of BAR2 failed");
+	} else {
+		maps_line(map);
+		say("   (path: /dmabuf:<vfio device>:<PCI address>/<BAR>; offset: the BAR's\n");
+		say("   vfio region offset, as with vfio-pci)\n");
+	}
+	say("\n");
+
+	/* 2. Faults. */
+	o_al = faults(&ours, bar2.size, SZ_2M, 0);
+	s_al = faults(&stock, bar2.size, SZ_2M, 0);
+	o_un = faults(&ours, bar2.size, SZ_2M, SZ_4K);
+	s_un = faults(&stock, bar2.size, SZ_2M, SZ_4K);
+	say("2. Page faults taken to touch every page of the %llu MiB BAR:\n",
+	    (unsigned long long)bar2.size >> 20);
+	say("   %-32s %-18s %s\n", "", "vfio-pci-dmabuf", "vfio-pci");
+	say("   %-32s %-18ld %ld\n", "VA 2 MiB-aligned", o_al, s_al);
+	say("   %-32s %-18ld %ld\n", "VA 2 MiB-aligned + 4 KiB", o_un, s_un);
+	if (o_al < 0 || o_un < 0 || o_al > s_al || o_un > s_un)
+		fail("more faults than vfio-pci");
+	if (big_bdf && !vpd_open(&big, big_bdf)) {
+		b_al = faults(&big, SZ_1G, SZ_1G, 0);
+		say("   %-32s %-18ld (no twin)\n", "1 GiB BAR, VA 1 GiB-aligned", b_al);
+		vpd_close(&big);
+	}
+	say("\n");
+
+	/* 3. Revocation. */
+	say("3. Revocation: memory decode turned off through the command register.\n");
+	if (map != MAP_FAILED) {
+		vpd_fill(map, bar2.size, 0xde70);
+		say("   wrote a pattern through the mapping (%llu MiB)\n",
+		    (unsigned long long)bar2.size >> 20);
+		if (vpd_set_mem_decode(&ours, 0))
+			fail("config write failed");
+		sig = vpd_touch(&map[0], 0, &v);
+		say("   memory decode off -> reading the mapping: %s\n",
+		    sig == SIGBUS ? "SIGBUS (the mapping is revoked)" :
+		    sig ? "unexpected signal" : "it worked (NOT revoked)");
+		if (sig != SIGBUS)
+			fail("no SIGBUS while revoked");
+		if (vpd_set_mem_decode(&ours, 1))
+			fail("config write failed");
+		sig = vpd_touch(&map[0], 0, &v);
+		if (sig) {
+			say("   memory decode on  -> reading the mapping: signal %d\n", sig);
+			fail("mapping did not come back");
+		} else {
+			long bad = vpd_check(map, bar2.size, 0xde70);
+
+			say("   memory decode on  -> reading the mapping: ok, data %s\n",
+			    bad < 0 ? "intact" : "CHANGED");
+			if (bad >= 0)
+				fail("data changed");
+		}
+		munmap(map, bar2.size);
+	}
+	say("\n");
+
+	vpd_close(&ours);
+	vpd_close(&stock);
+	printf("%s 1 demo\n", failed ? "not ok" : "ok");
+	return failed;
+}
