@@ -96,17 +96,17 @@ void vpd_probe(struct vfio_pci_core_device *vdev) { vdev->pci_ops = &ops; }
 C
 
 cat > "$tmp/VPD_HAVE_VFIO_PCI_CORE_SETUP_BARMAP.c" <<'C'
-/* v6.4: "vfio/pci: Expose vfio_pci_core_setup_barmap()" exports the helper
- * that requests a BAR's region and iomaps it (removed again when 7.x set up
- * every BAR at enable time, see VPD_HAVE_VFIO_PCI_CORE_GET_IOMAP). */
+/* Exported between v6.1 and v6.12 (for the hisi_acc variant driver): the
+ * helper that requests a BAR's region and iomaps it.  Gone again by v7.3,
+ * which sets every BAR up at enable time (VPD_HAVE_VFIO_PCI_CORE_GET_IOMAP). */
 #include <linux/vfio_pci_core.h>
 int vpd_probe(struct vfio_pci_core_device *vdev);
 int vpd_probe(struct vfio_pci_core_device *vdev) { return vfio_pci_core_setup_barmap(vdev, 0); }
 C
 
 cat > "$tmp/VPD_HAVE_VFIO_PCI_CORE_GET_IOMAP.c" <<'C'
-/* v6.19: "vfio/pci: Set up the BAR maps at enable time" adds
- * vfio_pci_core_get_iomap(); the BARs are claimed by vfio_pci_core_enable(). */
+/* After v6.12 (present in v7.3): vfio_pci_core_get_iomap(); the BARs are
+ * claimed by vfio_pci_core_enable(). */
 #include <linux/vfio_pci_core.h>
 void __iomem *vpd_probe(struct vfio_pci_core_device *vdev);
 void __iomem *vpd_probe(struct vfio_pci_core_device *vdev) { return vfio_pci_core_get_iomap(vdev, 0); }
@@ -166,8 +166,8 @@ const struct vm_operations_struct vpd_probe_ops = { .huge_fault = vpd_hf };
 C
 
 cat > "$tmp/VPD_HAVE_VMF_INSERT_PFN_PMD_PFN_T.c" <<'C'
-/* up to v6.16: vmf_insert_pfn_pmd/pud() take a pfn_t; "mm: remove pfn_t"
- * (v6.17) made them take an unsigned long pfn. */
+/* Up to at least v6.12: vmf_insert_pfn_pmd/pud() take a pfn_t; "mm: remove
+ * pfn_t" (after v6.12, before v7.3) made them take an unsigned long pfn. */
 #include <linux/mm.h>
 #include <linux/huge_mm.h>
 #include <linux/pfn_t.h>
