@@ -614,6 +614,8 @@ TEST_F(nvme, revoke_d3hot)
 	ASSERT_EQ(0, vpd_cfg_write16(&self->dev, pm + 4, pmcsr & ~3));
 	EXPECT_GT(refaults(self->map), 0);
 	EXPECT_EQ(0, vpd_touch(&self->map[0], 0, &v));
+	/* The controller memory buffer survives: data intact. */
+	EXPECT_EQ(-1, vpd_check(self->map, CMB_TEST_LEN, 0x5eed));
 }
 
 TEST_F(nvme, revoke_flr)
@@ -627,6 +629,8 @@ TEST_F(nvme, revoke_flr)
 	ASSERT_EQ(0, vpd_cfg_write16(&self->dev, exp + 8, devctl | 0x8000));
 	EXPECT_GT(refaults(self->map), 0);
 	EXPECT_EQ(0, vpd_touch(&self->map[0], 0, &v));
+	/* The controller memory buffer survives: data intact. */
+	EXPECT_EQ(-1, vpd_check(self->map, CMB_TEST_LEN, 0x5eed));
 }
 
 TEST_F(nvme, revoke_device_reset)
@@ -636,6 +640,8 @@ TEST_F(nvme, revoke_device_reset)
 	ASSERT_EQ(0, ioctl(self->dev.fd, VFIO_DEVICE_RESET));
 	EXPECT_GT(refaults(self->map), 0);
 	EXPECT_EQ(0, vpd_touch(&self->map[0], 0, &v));
+	/* The controller memory buffer survives: data intact. */
+	EXPECT_EQ(-1, vpd_check(self->map, CMB_TEST_LEN, 0x5eed));
 }
 
 TEST_F(nvme, revoke_low_power)
