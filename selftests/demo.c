@@ -20,23 +20,6 @@ static void fail(const char *what)
 	failed = 1;
 }
 
-static long faults(struct vpd_dev *d, size_t len, size_t align, size_t skew)
-{
-	struct vfio_region_info bar2;
-	uint8_t *map;
-	long n;
-
-	if (vpd_region_info(d, VFIO_PCI_BAR2_REGION_INDEX, &bar2))
-		return -1;
-	map = vpd_mmap_at(d->fd, bar2.offset, len, align, skew,
-			  PROT_READ | PROT_WRITE, MAP_SHARED);
-	if (map == MAP_FAILED)
-		return -1;
-	n = vpd_touch_all(map, len);
-	munmap(map, len);
-	return n;
-}
-
 static void maps_line(void *addr)
 {
 	char line[512];
@@ -94,10 +77,10 @@ int main(void)
 	say("\n");
 
 	/* 2. Faults. */
-	o_al = faults(&ours, bar2.size, SZ_2M, 0);
-	s_al = faults(&stock, bar2.size, SZ_2M, 0);
-	o_un = faults(&ours, bar2.size, SZ_2M, SZ_4K);
-	s_un = faults(&stock, bar2.size, SZ_2M, SZ_4K);
+	o_al = vpd_bar2_faults(&ours, bar2.size, SZ_2M, 0);
+	s_al = vpd_bar2_faults(&stock, bar2.size, SZ_2M, 0);
+	o_un = vpd_bar2_faults(&ours, bar2.size, SZ_2M, SZ_4K);
+	s_un = vpd_bar2_faults(&stock, bar2.size, SZ_2M, SZ_4K);
 	say("2. Page faults taken to touch every page of the %llu MiB BAR:\n",
 	    (unsigned long long)bar2.size >> 20);
 	say("   %-32s %-18s %s\n", "", "vfio-pci-dmabuf", "vfio-pci");
@@ -106,7 +89,7 @@ int main(void)
 	if (o_al < 0 || o_un < 0 || o_al > s_al || o_un > s_un)
 		fail("more faults than vfio-pci");
 	if (big_bdf && !vpd_open(&big, big_bdf)) {
-		b_al = faults(&big, SZ_1G, SZ_1G, 0);
+		b_al = vpd_bar2_faults(&big, SZ_1G, SZ_1G, 0);
 		say("   %-32s %-18ld (no twin)\n", "1 GiB BAR, VA 1 GiB-aligned", b_al);
 		vpd_close(&big);
 	}

@@ -321,7 +321,7 @@ TEST_F_TIMEOUT(twin, unbind_while_mapped, 120)
 /* ours only                                                                */
 /* ------------------------------------------------------------------------ */
 
-static int open_role(struct __test_metadata *_metadata, struct vpd_dev *d, const char *role)
+static int open_role(struct vpd_dev *d, const char *role)
 {
 	const char *bdf = vpd_role_bdf(role);
 
@@ -341,7 +341,7 @@ TEST(maps_and_bufinfo_names)
 	void *map;
 	FILE *f;
 
-	ASSERT_EQ(0, open_role(_metadata, &d, "VPD_DEV_OURS"));
+	ASSERT_EQ(0, open_role(&d, "VPD_DEV_OURS"));
 	ASSERT_EQ(0, vpd_region_info(&d, VFIO_PCI_BAR2_REGION_INDEX, &bar2));
 	map = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, d.fd, bar2.offset + SZ_2M);
 	ASSERT_NE(MAP_FAILED, map);
@@ -429,7 +429,7 @@ TEST(close_fds_keeps_mapping)
 
 	r0 = module_refcnt();
 	ASSERT_GE(r0, 0);
-	ASSERT_EQ(0, open_role(_metadata, &d, "VPD_DEV_OURS"));
+	ASSERT_EQ(0, open_role(&d, "VPD_DEV_OURS"));
 	ASSERT_EQ(0, vpd_region_info(&d, VFIO_PCI_BAR2_REGION_INDEX, &bar2));
 	map = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, d.fd, bar2.offset);
 	ASSERT_NE(MAP_FAILED, map);
@@ -455,36 +455,18 @@ TEST(close_fds_keeps_mapping)
 /* fault counts, side by side                                               */
 /* ------------------------------------------------------------------------ */
 
-static long faults_to_touch(struct __test_metadata *_metadata, struct vpd_dev *d,
-			    size_t len, size_t align, size_t skew)
-{
-	struct vfio_region_info bar2;
-	uint8_t *map;
-	long n;
-
-	if (vpd_region_info(d, VFIO_PCI_BAR2_REGION_INDEX, &bar2))
-		return -1;
-	map = vpd_mmap_at(d->fd, bar2.offset, len, align, skew,
-			  PROT_READ | PROT_WRITE, MAP_SHARED);
-	if (map == MAP_FAILED)
-		return -1;
-	n = vpd_touch_all(map, len);
-	munmap(map, len);
-	return n;
-}
-
 TEST(fault_counts_64m)
 {
 	struct vpd_dev ours, stock;
 	long o_al, o_un, s_al, s_un;
 	int huge = vpd_kernel_has_huge_pfnmap();
 
-	ASSERT_EQ(0, open_role(_metadata, &ours, "VPD_DEV_OURS"));
-	ASSERT_EQ(0, open_role(_metadata, &stock, "VPD_DEV_STOCK"));
-	o_al = faults_to_touch(_metadata, &ours, SZ_64M, SZ_2M, 0);
-	s_al = faults_to_touch(_metadata, &stock, SZ_64M, SZ_2M, 0);
-	o_un = faults_to_touch(_metadata, &ours, SZ_64M, SZ_2M, SZ_4K);
-	s_un = faults_to_touch(_metadata, &stock, SZ_64M, SZ_2M, SZ_4K);
+	ASSERT_EQ(0, open_role(&ours, "VPD_DEV_OURS"));
+	ASSERT_EQ(0, open_role(&stock, "VPD_DEV_STOCK"));
+	o_al = vpd_bar2_faults(&ours, SZ_64M, SZ_2M, 0);
+	s_al = vpd_bar2_faults(&stock, SZ_64M, SZ_2M, 0);
+	o_un = vpd_bar2_faults(&ours, SZ_64M, SZ_2M, SZ_4K);
+	s_un = vpd_bar2_faults(&stock, SZ_64M, SZ_2M, SZ_4K);
 	ksft_print_msg("FAULTS 64M aligned: ours %ld stock %ld; unaligned: ours %ld stock %ld\n",
 		       o_al, s_al, o_un, s_un);
 	ASSERT_GE(o_al, 0);
@@ -511,9 +493,9 @@ TEST(fault_counts_1g)
 	long al, un;
 	int huge = vpd_kernel_has_huge_pfnmap();
 
-	ASSERT_EQ(0, open_role(_metadata, &big, "VPD_DEV_BIG"));
-	al = faults_to_touch(_metadata, &big, SZ_1G, SZ_1G, 0);
-	un = faults_to_touch(_metadata, &big, SZ_1G - SZ_2M, SZ_1G, SZ_4K);
+	ASSERT_EQ(0, open_role(&big, "VPD_DEV_BIG"));
+	al = vpd_bar2_faults(&big, SZ_1G, SZ_1G, 0);
+	un = vpd_bar2_faults(&big, SZ_1G - SZ_2M, SZ_1G, SZ_4K);
 	ksft_print_msg("FAULTS 1G ours: aligned %ld, unaligned %ld\n", al, un);
 	ASSERT_GE(al, 0);
 	if (huge) {
@@ -536,7 +518,7 @@ TEST(gup_refused_pud)
 	uint8_t *map;
 	long faults;
 
-	ASSERT_EQ(0, open_role(_metadata, &big, "VPD_DEV_BIG"));
+	ASSERT_EQ(0, open_role(&big, "VPD_DEV_BIG"));
 	ASSERT_EQ(0, vpd_region_info(&big, VFIO_PCI_BAR2_REGION_INDEX, &bar2));
 	map = vpd_mmap_at(big.fd, bar2.offset, SZ_1G, SZ_1G, 0, PROT_READ | PROT_WRITE, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, map);

@@ -352,6 +352,28 @@ static inline void *vpd_mmap_at(int fd, off_t off, size_t len, size_t align,
 	return p;
 }
 
+/*
+ * Map @len bytes of @d's BAR2 at an @align-aligned VA plus @skew, touch
+ * every page and unmap: the faults that took, or -1.
+ */
+static inline long vpd_bar2_faults(struct vpd_dev *d, size_t len, size_t align,
+				   size_t skew)
+{
+	struct vfio_region_info bar2;
+	uint8_t *map;
+	long n;
+
+	if (vpd_region_info(d, VFIO_PCI_BAR2_REGION_INDEX, &bar2))
+		return -1;
+	map = vpd_mmap_at(d->fd, bar2.offset, len, align, skew,
+			  PROT_READ | PROT_WRITE, MAP_SHARED);
+	if (map == MAP_FAILED)
+		return -1;
+	n = vpd_touch_all(map, len);
+	munmap(map, len);
+	return n;
+}
+
 /* Kernel release as major * 1000 + minor. */
 static inline int vpd_kernel_version(void)
 {
