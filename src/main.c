@@ -155,3 +155,5 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("vfio-pci variant driver backing BAR mmaps with DMABUFs");
 MODULE_SOFTDEP("pre: vfio-pci-core");
 VPD_MODULE_IMPORT_NS_DMA_BUF();
+/* How BAR mappings reach vfio-pci-core's zap on this kernel (modinfo). */
+MODULE_INFO(revoke, VPD_REVOKE_MECHANISM);
