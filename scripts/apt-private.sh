@@ -34,9 +34,9 @@ apt_private_init() {
 	uri=$(apt_mirror_uri) || return 1
 	mkdir -p "$APT_PRIV_DIR/sources" "$APT_PRIV_DIR/lists/partial" \
 		"$APT_PRIV_DIR/cache/archives/partial"
-	: > "$APT_PRIV_DIR/sources/private.sources.new"
+	: > "$APT_PRIV_DIR/sources/private.sources.new.$$"
 	for suite in "$@"; do
-		cat >> "$APT_PRIV_DIR/sources/private.sources.new" <<-EOF
+		cat >> "$APT_PRIV_DIR/sources/private.sources.new.$$" <<-EOF
 		Types: deb
 		URIs: $uri
 		Suites: $suite
@@ -45,11 +45,14 @@ apt_private_init() {
 
 		EOF
 	done
-	mv "$APT_PRIV_DIR/sources/private.sources.new" "$APT_PRIV_DIR/sources/private.sources"
-	# Refresh the private lists at most once an hour.
-	if [ -z "$(find "$APT_PRIV_DIR/lists" -maxdepth 1 -name '*Packages*' -mmin -60 2>/dev/null | head -n1)" ]; then
-		apt_p apt-get -q update >&2 || return 1
-	fi
+	mv "$APT_PRIV_DIR/sources/private.sources.new.$$" "$APT_PRIV_DIR/sources/private.sources"
+	# Refresh the private lists at most once an hour, one updater at a time.
+	(
+		flock 7
+		if [ -z "$(find "$APT_PRIV_DIR/lists" -maxdepth 1 -name '*Packages*' -mmin -60 2>/dev/null | head -n1)" ]; then
+			apt_p apt-get -q update >&2 || exit 1
+		fi
+	) 7>"$APT_PRIV_DIR/.update.lock" || return 1
 }
 
 apt_p() {
