@@ -21,25 +21,6 @@
 #include "compat.h"
 #include "vpd.h"
 
-/*
- * Whether BAR memory may be touched now: what vfio-pci-core's (unexported)
- * __vfio_pci_memory_enabled() checks, plus the low-power state.
- */
-bool vpd_memory_usable(struct vfio_pci_core_device *vdev)
-{
-	struct pci_dev *pdev = vdev->pdev;
-	u16 cmd;
-
-	lockdep_assert_held(&vdev->memory_lock);
-
-	if (vdev->pm_runtime_engaged || pdev->current_state >= PCI_D3hot)
-		return false;
-	if (pdev->no_command_memory)
-		return true;
-	cmd = le16_to_cpu(*(__le16 *)&vdev->vconfig[PCI_COMMAND]);
-	return cmd & PCI_COMMAND_MEMORY;
-}
-
 static void vpd_vma_geom(const struct vm_area_struct *vma,
 			 const struct vpd_bar_buf *buf,
 			 struct vpd_vma_geom *geom)

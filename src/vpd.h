@@ -6,7 +6,9 @@
 #define VPD_H
 
 #include <linux/dma-buf.h>
+#include <linux/lockdep.h>
 #include <linux/mm_types.h>
+#include <linux/pci.h>
 #include <linux/vfio_pci_core.h>
 
 #include "vfio_pci_dmabuf/core.h"
@@ -65,6 +67,25 @@ struct vpd_bar_buf *vpd_bar_buf_create(struct vpd_device *vpd,
 
 /* src/mm.c */
 int vpd_mmap_bar(struct vpd_device *vpd, struct vm_area_struct *vma);
-bool vpd_memory_usable(struct vfio_pci_core_device *vdev);
+
+/*
+ * Whether BAR memory may be touched now: what vfio-pci-core's (unexported)
+ * __vfio_pci_memory_enabled() checks, plus the low-power state.  The fault
+ * path's revoke decision; inline so the KUnit suite tests this very code.
+ */
+static inline bool vpd_memory_usable(struct vfio_pci_core_device *vdev)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	u16 cmd;
+
+	lockdep_assert_held(&vdev->memory_lock);
+
+	if (vdev->pm_runtime_engaged || pdev->current_state >= PCI_D3hot)
+		return false;
+	if (pdev->no_command_memory)
+		return true;
+	cmd = le16_to_cpu(*(__le16 *)&vdev->vconfig[PCI_COMMAND]);
+	return cmd & PCI_COMMAND_MEMORY;
+}
 
 #endif /* VPD_H */
