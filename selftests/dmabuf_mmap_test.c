@@ -6,6 +6,8 @@
  * device bound to stock vfio-pci (variant "stock").
  */
 #include <linux/futex.h>
+#include <linux/iommufd.h>
+#include <stddef.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
@@ -21,6 +23,9 @@
 #define SZ_64M	0x4000000UL
 #define SZ_1G	0x40000000UL
 #define VFIO_OFFSET_SHIFT 40
+#ifndef offsetofend
+#define offsetofend(T, m) (offsetof(T, m) + sizeof(((T *)0)->m))
+#endif
 
 /* ------------------------------------------------------------------------ */
 /* ivshmem twins: ours and stock                                            */
@@ -315,6 +320,115 @@ TEST_F_TIMEOUT(twin, unbind_while_mapped, 120)
 	EXPECT_EQ(0, write_file("/sys/bus/pci/drivers_probe", self->dev.bdf));
 	EXPECT_EQ(0, vpd_driver_of(self->dev.bdf, drv, sizeof(drv)));
 	EXPECT_STREQ(variant->driver, drv);
+}
+
+/*
+ * The vfio device cdev with iommufd (what current QEMU uses): the mapping is
+ * the same DMABUF-backed one, side by side with vfio-pci.  Skipped on
+ * kernels without vfio cdev (6.1).
+ */
+FIXTURE(cdev) {
+	int iommufd;
+	int fd;
+	struct vfio_region_info bar2;
+	const char *witness;
+};
+
+FIXTURE_VARIANT(cdev) {
+	const char *role;
+	const char *witness_role;
+	int ours;
+};
+
+FIXTURE_VARIANT_ADD(cdev, ours) {
+	.role = "VPD_DEV_OURS", .witness_role = "VPD_DEV_OURS_W", .ours = 1,
+};
+
+FIXTURE_VARIANT_ADD(cdev, stock) {
+	.role = "VPD_DEV_STOCK", .witness_role = "VPD_DEV_STOCK_W", .ours = 0,
+};
+
+FIXTURE_SETUP(cdev)
+{
+	const char *bdf = vpd_role_bdf(variant->role);
+	struct vfio_device_bind_iommufd bind = {
+		.argsz = offsetofend(struct vfio_device_bind_iommufd, out_devid),
+	};
+	struct vfio_device_attach_iommufd_pt attach = {
+		.argsz = offsetofend(struct vfio_device_attach_iommufd_pt, pt_id),
+	};
+	struct iommu_ioas_alloc ioas = { .size = sizeof(ioas) };
+	char path[PATH_MAX], name[64] = "";
+	FILE *ls;
+
+	self->iommufd = self->fd = -1;
+	ASSERT_NE(NULL, bdf);
+	self->witness = vpd_role_bdf(variant->witness_role);
+	snprintf(path, sizeof(path), "ls /sys/bus/pci/devices/%s/vfio-dev 2>/dev/null", bdf);
+	ls = popen(path, "r");
+	ASSERT_NE(NULL, ls);
+	if (fscanf(ls, "%63s", name) != 1)
+		name[0] = '\0';
+	pclose(ls);
+	if (!name[0] || access("/dev/iommu", F_OK))
+		SKIP(return, "no vfio cdev / iommufd on this kernel");
+
+	self->iommufd = open("/dev/iommu", O_RDWR);
+	ASSERT_GE(self->iommufd, 0);
+	snprintf(path, sizeof(path), "/dev/vfio/devices/%s", name);
+	self->fd = open(path, O_RDWR);
+	ASSERT_GE(self->fd, 0) TH_LOG("%s: %s", path, strerror(errno));
+	bind.iommufd = self->iommufd;
+	ASSERT_EQ(0, ioctl(self->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind)) TH_LOG("bind: %s", strerror(errno));
+	ASSERT_EQ(0, ioctl(self->iommufd, IOMMU_IOAS_ALLOC, &ioas));
+	attach.pt_id = ioas.out_ioas_id;
+	ASSERT_EQ(0, ioctl(self->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach))
+		TH_LOG("attach: %s", strerror(errno));
+	memset(&self->bar2, 0, sizeof(self->bar2));
+	self->bar2.argsz = sizeof(self->bar2);
+	self->bar2.index = VFIO_PCI_BAR2_REGION_INDEX;
+	ASSERT_EQ(0, ioctl(self->fd, VFIO_DEVICE_GET_REGION_INFO, &self->bar2));
+}
+
+FIXTURE_TEARDOWN(cdev)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+	if (self->iommufd >= 0)
+		close(self->iommufd);
+}
+
+TEST_F(cdev, mmap_and_backing_file)
+{
+	struct vpd_dev dev = { .container = -1, .group = -1, .fd = self->fd };
+	char line[512], want[64];
+	uint64_t *map, *host, v;
+	int named = 0;
+	FILE *f;
+
+	map = mmap(NULL, SZ_64M, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, self->bar2.offset);
+	ASSERT_NE(MAP_FAILED, map);
+	host = vpd_map_witness(self->witness, 2, SZ_64M);
+	ASSERT_NE(MAP_FAILED, host);
+	vpd_fill(map, SZ_64M, 0xcde7);
+	EXPECT_EQ(-1, vpd_check(host, SZ_64M, 0xcde7));
+
+	snprintf(want, sizeof(want), "%lx-", (unsigned long)map);
+	f = fopen("/proc/self/maps", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, want, strlen(want)))
+			named = strstr(line, "/dmabuf:vfio") != NULL;
+	fclose(f);
+	EXPECT_EQ(variant->ours, named);
+
+	/* Revocation works the same through the cdev. */
+	ASSERT_EQ(0, vpd_set_mem_decode(&dev, 0));
+	EXPECT_EQ(SIGBUS, vpd_touch(&map[1], 0, &v));
+	ASSERT_EQ(0, vpd_set_mem_decode(&dev, 1));
+	EXPECT_EQ(-1, vpd_check(map, SZ_64M, 0xcde7));
+	munmap(host, SZ_64M);
+	munmap(map, SZ_64M);
 }
 
 /* ------------------------------------------------------------------------ */
