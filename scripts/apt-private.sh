@@ -50,7 +50,10 @@ apt_private_init() {
 	(
 		flock 7
 		if [ -z "$(find "$APT_PRIV_DIR/lists" -maxdepth 1 -name '*Packages*' -mmin -60 2>/dev/null | head -n1)" ]; then
-			apt_p apt-get -q update >&2 || exit 1
+			if ! apt_p apt-get -qq update > "$APT_PRIV_DIR/update.log" 2>&1; then
+				cat "$APT_PRIV_DIR/update.log" >&2
+				exit 1
+			fi
 		fi
 	) 7>"$APT_PRIV_DIR/.update.lock" || return 1
 }
@@ -64,6 +67,7 @@ apt_p() {
 		-o Dir::Cache="$APT_PRIV_DIR/cache" \
 		-o Dir::State::status=/var/lib/dpkg/status \
 		-o Debug::NoLocking=1 \
+		-o APT::Sandbox::User=root \
 		-o APT::Get::List-Cleanup=0 "$@"
 }
 
