@@ -176,6 +176,57 @@ TEST_F(twin, fork_shares_mapping)
 	munmap((void *)map, SZ_2M);
 }
 
+/*
+ * Revocation reaches every copy of a mapping: a forked child's (fork copies
+ * PFN-map PTEs) and both halves of a split VMA.
+ */
+TEST_F(twin, revoke_reaches_fork_and_split)
+{
+	int to_child[2], to_parent[2], status;
+	uint8_t *map;
+	uint64_t v;
+	char c;
+	pid_t pid;
+
+	map = mmap(NULL, 3 * SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, self->dev.fd,
+		   self->bar2.offset);
+	ASSERT_NE(MAP_FAILED, map);
+	vpd_touch_all(map, 3 * SZ_2M);
+	/* Split: unmap the middle 2 MiB. */
+	ASSERT_EQ(0, munmap(map + SZ_2M, SZ_2M));
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		int sig_lo, sig_hi;
+
+		/* Populated before the revoke, through the copied PTEs. */
+		vpd_touch_all(map, SZ_2M);
+		if (write(to_parent[1], "r", 1) != 1 || read(to_child[0], &c, 1) != 1)
+			_exit(3);
+		sig_lo = vpd_touch((uint64_t *)map, 0, &v);
+		sig_hi = vpd_touch((uint64_t *)(map + 2 * SZ_2M), 0, &v);
+		_exit(sig_lo == SIGBUS && sig_hi == SIGBUS ? 0 : 1);
+	}
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	ASSERT_EQ(0, vpd_set_mem_decode(&self->dev, 0));
+	EXPECT_EQ(SIGBUS, vpd_touch((uint64_t *)map, 0, &v));
+	EXPECT_EQ(SIGBUS, vpd_touch((uint64_t *)(map + 2 * SZ_2M), 0, &v));
+	ASSERT_EQ(1, write(to_child[1], "g", 1));
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_EQ(0, vpd_set_mem_decode(&self->dev, 1));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("the fork child still reached the BAR");
+	EXPECT_EQ(0, vpd_touch((uint64_t *)map, 0, &v));
+	munmap(map, SZ_2M);
+	munmap(map + 2 * SZ_2M, SZ_2M);
+	close(to_child[0]);
+	close(to_child[1]);
+	close(to_parent[0]);
+	close(to_parent[1]);
+}
+
 TEST_F(twin, mremap_growth_refused)
 {
 	void *map, *p;
