@@ -227,6 +227,67 @@ TEST_F(twin, revoke_reaches_fork_and_split)
 	close(to_parent[1]);
 }
 
+/*
+ * vfio-pci-core's own DMABUF export (VFIO_DEVICE_FEATURE_DMA_BUF, 6.19+)
+ * behaves the same for both drivers: same refusals, same errnos, and a
+ * DMABUF fd for a valid request.  Skipped where the kernel lacks it.
+ */
+TEST_F(twin, dma_buf_export_parity)
+{
+	static const struct {
+		const char *what;
+		unsigned int region, flags, nr;
+		unsigned long long off, len;
+		int err;
+	} reqs[] = {
+		{ "no ranges", 2, 0, 0, 0, SZ_4K, EINVAL },
+		{ "flags set", 2, 1, 1, 0, SZ_4K, EINVAL },
+		{ "ROM region", VFIO_PCI_ROM_REGION_INDEX, 0, 1, 0, SZ_4K, ENODEV },
+		{ "empty range", 2, 0, 1, 0, 0, EINVAL },
+		{ "unaligned offset", 2, 0, 1, 8, SZ_4K, EINVAL },
+		{ "unaligned length", 2, 0, 1, 0, 100, EINVAL },
+		{ "beyond the BAR", 2, 0, 1, SZ_64M - SZ_4K, 2 * SZ_4K, EINVAL },
+		{ "valid", 2, 0, 1, SZ_2M, SZ_2M, 0 },
+	};
+	char buf[sizeof(struct vfio_device_feature) + sizeof(struct vfio_device_feature_dma_buf) +
+		 sizeof(struct vfio_region_dma_range)] __attribute__((aligned(8)));
+	struct vfio_device_feature *feat = (struct vfio_device_feature *)buf;
+	struct vfio_device_feature_dma_buf *db = (struct vfio_device_feature_dma_buf *)feat->data;
+
+	memset(buf, 0, sizeof(buf));
+	feat->argsz = sizeof(buf);
+	feat->flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
+	if (ioctl(self->dev.fd, VFIO_DEVICE_FEATURE, feat))
+		SKIP(return, "no VFIO_DEVICE_FEATURE_DMA_BUF: %s", strerror(errno));
+
+	for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		int fd;
+
+		memset(buf, 0, sizeof(buf));
+		feat->argsz = sizeof(buf);
+		feat->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
+		db->region_index = reqs[i].region;
+		db->open_flags = O_RDWR | O_CLOEXEC;
+		db->flags = reqs[i].flags;
+		db->nr_ranges = reqs[i].nr;
+		db->dma_ranges[0].offset = reqs[i].off;
+		db->dma_ranges[0].length = reqs[i].len;
+		fd = ioctl(self->dev.fd, VFIO_DEVICE_FEATURE, feat);
+		if (reqs[i].err) {
+			EXPECT_EQ(-1, fd) TH_LOG("%s: accepted", reqs[i].what);
+			EXPECT_EQ(reqs[i].err, errno) TH_LOG("%s: errno %d", reqs[i].what, errno);
+		} else {
+			EXPECT_GE(fd, 0) TH_LOG("%s: %s", reqs[i].what, strerror(errno));
+			if (fd >= 0) {
+				EXPECT_EQ((off_t)reqs[i].len, lseek(fd, 0, SEEK_END));
+				close(fd);
+			}
+		}
+		if (fd >= 0 && reqs[i].err)
+			close(fd);
+	}
+}
+
 TEST_F(twin, mremap_growth_refused)
 {
 	void *map, *p;
