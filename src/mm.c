@@ -69,6 +69,8 @@ static vm_fault_t vpd_populate_vma(struct vm_area_struct *vma,
 	unsigned long addr = vma->vm_start;
 	vm_fault_t ret = VM_FAULT_NOPAGE;
 
+	lockdep_assert_held(&buf->vpd->core.memory_lock);
+
 	vpd_vma_geom(vma, buf, &geom);
 	while (addr < vma->vm_end) {
 		struct vpd_run run;
