@@ -236,8 +236,13 @@ static inline int vpd_compat_track_vma(struct vfio_pci_core_device *vdev,
 	return 0;
 }
 
-static inline void vpd_compat_untrack_vma(struct vfio_pci_core_device *vdev,
-					  struct vm_area_struct *vma)
+static inline void vpd_compat_vma_open(struct vfio_pci_core_device *vdev,
+				       struct vm_area_struct *vma)
+{
+}
+
+static inline void vpd_compat_vma_close(struct vfio_pci_core_device *vdev,
+					struct vm_area_struct *vma)
 {
 }
 #elif defined(VPD_HAVE_VFIO_PCI_VMA_LIST)
@@ -303,31 +308,28 @@ static inline void vpd_compat_untrack_vma(struct vfio_pci_core_device *vdev,
 		}
 	}
 }
-#else
-#error "vfio-pci-core offers no way to have our BAR mappings zapped"
-#endif
 
-/* vma_lock exists only where VMAs are tracked on vma_list. */
-#ifdef VPD_HAVE_VFIO_PCI_VMA_LIST
-#define VPD_TRACKS_VMAS true
-static inline void vpd_compat_vma_list_lock(struct vfio_pci_core_device *vdev)
+/*
+ * A split or a fork's copy: listed before fork copies PTEs into it.  The
+ * entry is tiny and vm_ops->open() cannot fail.
+ */
+static inline void vpd_compat_vma_open(struct vfio_pci_core_device *vdev,
+				       struct vm_area_struct *vma)
 {
 	mutex_lock(&vdev->vma_lock);
+	WARN_ON(vpd_compat_track_vma(vdev, vma, GFP_KERNEL | __GFP_NOFAIL));
+	mutex_unlock(&vdev->vma_lock);
 }
 
-static inline void vpd_compat_vma_list_unlock(struct vfio_pci_core_device *vdev)
+static inline void vpd_compat_vma_close(struct vfio_pci_core_device *vdev,
+					struct vm_area_struct *vma)
 {
+	mutex_lock(&vdev->vma_lock);
+	vpd_compat_untrack_vma(vdev, vma);
 	mutex_unlock(&vdev->vma_lock);
 }
 #else
-#define VPD_TRACKS_VMAS false
-static inline void vpd_compat_vma_list_lock(struct vfio_pci_core_device *vdev)
-{
-}
-
-static inline void vpd_compat_vma_list_unlock(struct vfio_pci_core_device *vdev)
-{
-}
+#error "vfio-pci-core offers no way to have our BAR mappings zapped"
 #endif
 
 #endif /* VPD_COMPAT_H */

@@ -90,7 +90,8 @@ struct vpd_bar_buf *vpd_bar_buf_create(struct vpd_device *vpd,
 
 	exp_info.ops = &vpd_bar_buf_ops;
 	exp_info.size = map->range.len;
-	exp_info.flags = O_RDWR | O_CLOEXEC;
+	/* Never installed as an fd: only the file mode matters. */
+	exp_info.flags = O_RDWR;
 	exp_info.priv = buf;
 
 	/* The DMABUF takes the device file: released in vpd_bar_buf_release(). */

@@ -97,13 +97,21 @@ static vm_fault_t vpd_huge_fault(struct vm_fault *vmf, unsigned int order)
 	struct vfio_pci_core_device *vdev = &buf->vpd->core;
 	unsigned long addr = vmf->address & PAGE_MASK;
 	struct vpd_vma_geom geom;
-	unsigned long long pfn;
+	unsigned long long pfn = 0;
+	struct vpd_run run;
 	vm_fault_t ret;
 	int r;
 
+	/*
+	 * One lookup, before taking any lock (the table is immutable): the
+	 * fault-around run for order 0 (it contains addr, and fails exactly
+	 * where vpd_find_pfn() would), the PFN of the huge page otherwise.
+	 */
 	vpd_vma_geom(vma, buf, &geom);
-	/* The table is immutable: look up before taking any lock. */
-	r = vpd_find_pfn(&buf->table, &geom, addr, order, &pfn);
+	if (order == 0)
+		r = vpd_fault_around(&buf->table, &geom, addr, &run);
+	else
+		r = vpd_find_pfn(&buf->table, &geom, addr, order, &pfn);
 	if (r == VPD_FALLBACK)
 		return VM_FAULT_FALLBACK;
 	if (r < 0)
@@ -123,14 +131,10 @@ static vm_fault_t vpd_huge_fault(struct vm_fault *vmf, unsigned int order)
 	}
 
 	if (order == 0) {
-		if (!VPD_HUGE_PFNMAP) {
+		if (VPD_HUGE_PFNMAP)
+			ret = vpd_insert_run(vma, &run, addr);
+		else
 			ret = vpd_populate_vma(vma, buf, addr);
-		} else {
-			struct vpd_run run;
-
-			r = vpd_fault_around(&buf->table, &geom, addr, &run);
-			ret = r ? VM_FAULT_SIGBUS : vpd_insert_run(vma, &run, addr);
-		}
 	} else if (order == PMD_SHIFT - PAGE_SHIFT) {
 		ret = vpd_compat_insert_pmd(vmf, pfn);
 	} else if (order == PUD_SHIFT - PAGE_SHIFT) {
@@ -155,31 +159,20 @@ static vm_fault_t vpd_fault(struct vm_fault *vmf)
 
 /*
  * A new VMA shares the buffer: fork (the child's copy) or a split.  Up to
- * 6.9 it must be listed for the core's zap before fork copies PTEs into it;
- * the allocation is tiny and open() cannot fail.
+ * 6.9 it must be listed for the core's zap before fork copies PTEs into it.
  */
 static void vpd_vma_open(struct vm_area_struct *vma)
 {
 	struct vpd_bar_buf *buf = vma->vm_private_data;
-	struct vfio_pci_core_device *vdev = &buf->vpd->core;
 
-	if (!VPD_TRACKS_VMAS)
-		return;
-	vpd_compat_vma_list_lock(vdev);
-	WARN_ON(vpd_compat_track_vma(vdev, vma, GFP_KERNEL | __GFP_NOFAIL));
-	vpd_compat_vma_list_unlock(vdev);
+	vpd_compat_vma_open(&buf->vpd->core, vma);
 }
 
 static void vpd_vma_close(struct vm_area_struct *vma)
 {
 	struct vpd_bar_buf *buf = vma->vm_private_data;
-	struct vfio_pci_core_device *vdev = &buf->vpd->core;
 
-	if (!VPD_TRACKS_VMAS)
-		return;
-	vpd_compat_vma_list_lock(vdev);
-	vpd_compat_untrack_vma(vdev, vma);
-	vpd_compat_vma_list_unlock(vdev);
+	vpd_compat_vma_close(&buf->vpd->core, vma);
 }
 
 static const struct vm_operations_struct vpd_vm_ops = {
