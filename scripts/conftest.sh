@@ -184,6 +184,46 @@ cat > "$tmp/VPD_HAVE_MODULE_IMPORT_NS_IDENT.c" <<'C'
 MODULE_IMPORT_NS(DMA_BUF);
 C
 
+cat > "$tmp/VPD_HAVE_DMA_BUF_INVALIDATE_MAPPINGS.c" <<'C'
+/* v7.1: "dma-buf: Rename move_notify to invalidate_mappings" (with
+ * dma_buf_attach_revocable()); before it, dma_buf_move_notify() and
+ * dma_buf_attach_ops.move_notify (v5.7). */
+#include <linux/dma-buf.h>
+bool vpd_probe(struct dma_buf_attachment *a);
+bool vpd_probe(struct dma_buf_attachment *a)
+{
+	dma_buf_invalidate_mappings(a->dmabuf);
+	return dma_buf_attach_revocable(a) && a->importer_ops->invalidate_mappings;
+}
+C
+
+cat > "$tmp/VPD_HAVE_DMA_BUF_PHYS_VEC_TO_SGT.c" <<'C'
+/* v6.19: "dma-buf: provide phys_vec to scatter-gather mapping routine" and
+ * "PCI/P2PDMA: Separate the mmap() support from the core logic"
+ * (pcim_p2pdma_provider): an exporter of MMIO ranges maps them for a P2P
+ * importer. */
+#include <linux/dma-buf.h>
+#include <linux/dma-buf-mapping.h>
+#include <linux/pci-p2pdma.h>
+struct sg_table *vpd_probe(struct dma_buf_attachment *a, struct pci_dev *pdev,
+			   struct phys_vec *v);
+struct sg_table *vpd_probe(struct dma_buf_attachment *a, struct pci_dev *pdev,
+			   struct phys_vec *v)
+{
+	return dma_buf_phys_vec_to_sgt(a, pcim_p2pdma_provider(pdev, 0), v, 1,
+				       v->len, DMA_BIDIRECTIONAL);
+}
+C
+
+cat > "$tmp/VPD_HAVE_GET_FILE_ACTIVE.c" <<'C'
+/* v6.7: "fs: add get_file_active()" (files became SLAB_TYPESAFE_BY_RCU);
+ * before it, a file's count was an atomic_long_t f_count. */
+#include <linux/fs.h>
+#include <linux/file.h>
+struct file *vpd_probe(struct file **f);
+struct file *vpd_probe(struct file **f) { return get_file_active(f); }
+C
+
 # The probes are only as good as the flags: a probe that can never compile
 # would silently turn every feature off.  This one must compile everywhere.
 cat > "$tmp/sanity.c" <<'C'

@@ -8,6 +8,8 @@
 #ifndef VPD_COMPAT_H
 #define VPD_COMPAT_H
 
+#include <linux/dma-buf.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/huge_mm.h>
 #include <linux/list.h>
@@ -18,6 +20,7 @@
 #include <linux/slab.h>
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
+#include "vfio_pci_dmabuf/core.h"
 #include "vpd_conftest.h"
 #ifdef VPD_HAVE_VMF_INSERT_PFN_PMD_PFN_T
 #include <linux/pfn_t.h>
@@ -193,6 +196,127 @@ static inline vm_fault_t vpd_compat_insert_pud(struct vm_fault *vmf,
 {
 	return VM_FAULT_FALLBACK;
 }
+#endif
+
+/*
+ * Exported DMABUFs and their importers.
+ *
+ * Invalidating importers: dma_buf_invalidate_mappings() since 7.1,
+ * dma_buf_move_notify() before; a revocable importer is one with the
+ * callback of that name.
+ */
+#ifdef VPD_HAVE_DMA_BUF_INVALIDATE_MAPPINGS
+static inline void vpd_compat_invalidate_importers(struct dma_buf *dmabuf)
+{
+	dma_buf_invalidate_mappings(dmabuf);
+}
+
+static inline bool vpd_compat_attach_revocable(struct dma_buf_attachment *a)
+{
+	return dma_buf_attach_revocable(a);
+}
+#else
+static inline void vpd_compat_invalidate_importers(struct dma_buf *dmabuf)
+{
+	dma_buf_move_notify(dmabuf);
+}
+
+static inline bool vpd_compat_attach_revocable(struct dma_buf_attachment *a)
+{
+	return a->importer_ops && a->importer_ops->move_notify;
+}
+#endif
+
+/*
+ * P2P mapping of BAR ranges for importers: the kernel's phys_vec mapper
+ * with the BAR's P2PDMA provider (6.19+, and only with CONFIG_PCI_P2PDMA).
+ * Elsewhere no importer can attach.
+ */
+#if defined(VPD_HAVE_DMA_BUF_PHYS_VEC_TO_SGT) && IS_ENABLED(CONFIG_PCI_P2PDMA)
+#include <linux/dma-buf-mapping.h>
+#include <linux/pci-p2pdma.h>
+#define VPD_P2P_IMPORTERS true
+
+static inline struct p2pdma_provider *
+vpd_compat_p2p_provider(struct pci_dev *pdev, unsigned int bar)
+{
+	return pcim_p2pdma_provider(pdev, bar);
+}
+
+/* Map @t's ranges for @attach; NULL-free on every path. */
+static inline struct sg_table *
+vpd_compat_map_ranges(struct dma_buf_attachment *attach,
+		      struct p2pdma_provider *provider,
+		      const struct vpd_table *t, enum dma_data_direction dir)
+{
+	struct phys_vec *vec;
+	struct sg_table *sgt;
+	unsigned int i;
+
+	vec = kcalloc(t->nr_segs, sizeof(*vec), GFP_KERNEL);
+	if (!vec)
+		return ERR_PTR(-ENOMEM);
+	for (i = 0; i < t->nr_segs; i++) {
+		vec[i].paddr = t->segs[i].phys_addr;
+		vec[i].len = t->segs[i].len;
+	}
+	sgt = dma_buf_phys_vec_to_sgt(attach, provider, vec, t->nr_segs,
+				      t->total_len, dir);
+	kfree(vec);
+	return sgt;
+}
+
+static inline void vpd_compat_unmap_ranges(struct dma_buf_attachment *attach,
+					   struct sg_table *sgt,
+					   enum dma_data_direction dir)
+{
+	dma_buf_free_sgt(attach, sgt, dir);
+}
+#else
+#define VPD_P2P_IMPORTERS false
+
+static inline struct p2pdma_provider *
+vpd_compat_p2p_provider(struct pci_dev *pdev, unsigned int bar)
+{
+	return NULL;
+}
+
+static inline struct sg_table *
+vpd_compat_map_ranges(struct dma_buf_attachment *attach,
+		      struct p2pdma_provider *provider,
+		      const struct vpd_table *t, enum dma_data_direction dir)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static inline void vpd_compat_unmap_ranges(struct dma_buf_attachment *attach,
+					   struct sg_table *sgt,
+					   enum dma_data_direction dir)
+{
+}
+#endif
+
+/* A reference on @file unless its last one is already gone. */
+#ifdef VPD_HAVE_GET_FILE_ACTIVE
+static inline bool vpd_compat_file_tryget(struct file *file)
+{
+	return get_file_active(&file) != NULL;
+}
+#else
+static inline bool vpd_compat_file_tryget(struct file *file)
+{
+	return atomic_long_inc_not_zero(&file->f_count);
+}
+#endif
+
+/*
+ * vfio-pci-core's own export of feature 11 (iommufd can import it; it
+ * cannot be mmap()ed), which the core_dma_buf parameter selects.
+ */
+#ifdef VPD_HAVE_VFIO_PCI_DEVICE_OPS_DMABUF
+#define VPD_CORE_DMA_BUF true
+#else
+#define VPD_CORE_DMA_BUF false
 #endif
 
 /*

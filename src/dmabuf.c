@@ -4,6 +4,7 @@
  * mapped span of the BAR.  It is never handed out as an fd; it exists so
  * that the mapping's vm_file is a DMABUF (named after the device and BAR in
  * /proc/<pid>/maps and debugfs bufinfo) that owns the vfio device file.
+ * (DMABUFs exported as fds are src/export.c's.)
  */
 #include <linux/dma-buf.h>
 #include <linux/file.h>
@@ -52,6 +53,18 @@ static const struct dma_buf_ops vpd_bar_buf_ops = {
 };
 
 /*
+ * The name of a DMABUF of @vpd's BAR @bar, shown by /proc/<pid>/maps as
+ * /dmabuf:<vfio device>:<PCI address>/<BAR>.  kfree() it, or hand it to the
+ * DMABUF.
+ */
+char *vpd_dmabuf_name(struct vpd_device *vpd, unsigned int bar)
+{
+	return kasprintf(GFP_KERNEL_ACCOUNT, "%s:%s/%x",
+			 dev_name(&vpd->core.vdev.device),
+			 pci_name(vpd->core.pdev), bar);
+}
+
+/*
  * Create the DMABUF for one BAR mapping described by @map.  Takes a
  * reference on @vfio_file that the DMABUF owns from then on.  Returns the
  * buffer with the DMABUF file's initial reference held by the caller
@@ -68,7 +81,7 @@ struct vpd_bar_buf *vpd_bar_buf_create(struct vpd_device *vpd,
 	char *name;
 	int ret;
 
-	buf = kzalloc(struct_size(buf, table.segs, 1), GFP_KERNEL);
+	buf = kzalloc(struct_size(buf, table.segs, 1), GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
 
@@ -77,12 +90,14 @@ struct vpd_bar_buf *vpd_bar_buf_create(struct vpd_device *vpd,
 		goto err_free_buf;
 
 	buf->vpd = vpd;
-	buf->bar = map->bar;
-	buf->pgoff_adjust = map->pgoff_adjust;
+	buf->base = (struct vpd_buf) {
+		.kind = VPD_BUF_BAR,
+		.bar = map->bar,
+		.pgoff_adjust = map->pgoff_adjust,
+		.table = &buf->table,
+	};
 
-	/* /proc/<pid>/maps: /dmabuf:<vfio device>:<PCI address>/<BAR> */
-	name = kasprintf(GFP_KERNEL, "%s:%s/%x", dev_name(&core_vdev->device),
-			 pci_name(vpd->core.pdev), map->bar);
+	name = vpd_dmabuf_name(vpd, map->bar);
 	if (!name) {
 		ret = -ENOMEM;
 		goto err_free_buf;
@@ -102,7 +117,7 @@ struct vpd_bar_buf *vpd_bar_buf_create(struct vpd_device *vpd,
 		ret = PTR_ERR(dmabuf);
 		goto err_put_file;
 	}
-	buf->dmabuf = dmabuf;
+	buf->base.dmabuf = dmabuf;
 
 	/* Ownership of @name passes to the DMABUF, which kfree()s it. */
 	spin_lock(&dmabuf->name_lock);

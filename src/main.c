@@ -37,6 +37,15 @@ static char ids[1024] __initdata;
 module_param_string(ids, ids, sizeof(ids), 0);
 MODULE_PARM_DESC(ids, "Initial PCI IDs to add to the driver, format is \"vendor:device[:subvendor[:subdevice[:class[:class_mask]]]]\" and multiple comma separated entries can be specified");
 
+/*
+ * 7.3: vfio-pci-core's own DMABUF export instead of ours.  Its DMABUFs are
+ * what iommufd (IOMMU_IOAS_MAP_FILE) accepts, but they cannot be mmap()ed.
+ * Documentation/uapi.rst, "iommufd".
+ */
+bool vpd_core_dma_buf;
+module_param_named(core_dma_buf, vpd_core_dma_buf, bool, 0444);
+MODULE_PARM_DESC(core_dma_buf, "Serve VFIO_DEVICE_FEATURE_DMA_BUF with vfio-pci-core's export (iommufd-importable, not mmap-able; kernels with that export only, 6.19+). Default: our mmap-able export.");
+
 static bool enable_sriov;
 module_param(enable_sriov, bool, 0644);
 MODULE_PARM_DESC(enable_sriov, "Enable support for SR-IOV configuration, as vfio-pci's parameter of the same name.");
@@ -69,8 +78,34 @@ static void vpd_remove(struct pci_dev *pdev)
 	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
 
 	vfio_pci_core_unregister_device(vdev);
+	vpd_revoke_remove(vpd_from_vfio(&vdev->vdev));
 	vfio_put_device(&vdev->vdev);
 }
+
+/*
+ * Every reset of the device, whoever starts it (vfio-pci-core for an FLR,
+ * VFIO_DEVICE_RESET or a hot reset through any fd of the bus; sysfs; AER),
+ * passes through here: exports are revoked for its duration.
+ */
+static void vpd_reset_prepare(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
+
+	vpd_revoke_reset_prepare(vpd_from_vfio(&vdev->vdev));
+}
+
+static void vpd_reset_done(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
+
+	vpd_revoke_reset_done(vpd_from_vfio(&vdev->vdev));
+}
+
+static const struct pci_error_handlers vpd_err_handlers = {
+	.error_detected	= vfio_pci_core_aer_err_detected,
+	.reset_prepare	= vpd_reset_prepare,
+	.reset_done	= vpd_reset_done,
+};
 
 static int vpd_sriov_configure(struct pci_dev *pdev, int nr_virtfn)
 {
@@ -95,7 +130,7 @@ static struct pci_driver vpd_pci_driver = {
 	.probe			= vpd_probe,
 	.remove			= vpd_remove,
 	.sriov_configure	= vpd_sriov_configure,
-	.err_handler		= &vfio_pci_core_err_handlers,
+	.err_handler		= &vpd_err_handlers,
 	.driver_managed_dma	= true,
 };
 
@@ -134,6 +169,11 @@ static void __init vpd_fill_ids(void)
 static int __init vpd_init(void)
 {
 	int ret;
+
+	if (vpd_core_dma_buf && !VPD_CORE_DMA_BUF) {
+		pr_warn("core_dma_buf: this kernel's vfio-pci-core has no DMABUF export; ignored\n");
+		vpd_core_dma_buf = false;
+	}
 
 	ret = pci_register_driver(&vpd_pci_driver);
 	if (ret)

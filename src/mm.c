@@ -22,7 +22,7 @@
 #include "vpd.h"
 
 static void vpd_vma_geom(const struct vm_area_struct *vma,
-			 const struct vpd_bar_buf *buf,
+			 const struct vpd_buf *buf,
 			 struct vpd_vma_geom *geom)
 {
 	geom->start_addr = vma->vm_start;
@@ -32,20 +32,20 @@ static void vpd_vma_geom(const struct vm_area_struct *vma,
 }
 
 /*
- * Insert the pages of @run.  The result is that of the page at
+ * Insert the pages of @run with @prot.  The result is that of the page at
  * @fault_addr; failures elsewhere only end the run early (those pages
  * fault on their own later).
  */
 static vm_fault_t vpd_insert_run(struct vm_area_struct *vma,
 				 const struct vpd_run *run,
-				 unsigned long fault_addr)
+				 unsigned long fault_addr, pgprot_t prot)
 {
 	vm_fault_t ret = VM_FAULT_NOPAGE;
 	unsigned long long i;
 
 	for (i = 0; i < run->nr_pages; i++) {
 		unsigned long addr = run->start_addr + (i << PAGE_SHIFT);
-		vm_fault_t r = vmf_insert_pfn(vma, addr, run->pfn + i);
+		vm_fault_t r = vmf_insert_pfn_prot(vma, addr, run->pfn + i, prot);
 
 		if (r & VM_FAULT_ERROR) {
 			if (addr == fault_addr)
@@ -61,15 +61,16 @@ static vm_fault_t vpd_insert_run(struct vm_area_struct *vma,
  * Map the whole VMA, as vfio-pci does on kernels whose mm never asks for
  * huge PFN mappings: one fault per mapping instead of one per page.
  */
-static vm_fault_t vpd_populate_vma(struct vm_area_struct *vma,
-				   const struct vpd_bar_buf *buf,
-				   unsigned long fault_addr)
+static vm_fault_t vpd_populate_vma(struct vfio_pci_core_device *vdev,
+				   struct vm_area_struct *vma,
+				   const struct vpd_buf *buf,
+				   unsigned long fault_addr, pgprot_t prot)
 {
 	struct vpd_vma_geom geom;
 	unsigned long addr = vma->vm_start;
 	vm_fault_t ret = VM_FAULT_NOPAGE;
 
-	lockdep_assert_held(&buf->vpd->core.memory_lock);
+	lockdep_assert_held(&vdev->memory_lock);
 
 	vpd_vma_geom(vma, buf, &geom);
 	while (addr < vma->vm_end) {
@@ -77,10 +78,10 @@ static vm_fault_t vpd_populate_vma(struct vm_area_struct *vma,
 		vm_fault_t r;
 		int err;
 
-		err = vpd_fault_around(&buf->table, &geom, addr, &run);
+		err = vpd_fault_around(buf->table, &geom, addr, &run);
 		if (err || !run.nr_pages)
 			return VM_FAULT_SIGBUS;
-		r = vpd_insert_run(vma, &run, fault_addr);
+		r = vpd_insert_run(vma, &run, fault_addr, prot);
 		if (fault_addr >= run.start_addr &&
 		    fault_addr < run.start_addr + (run.nr_pages << PAGE_SHIFT))
 			ret = r;
@@ -90,15 +91,116 @@ static vm_fault_t vpd_populate_vma(struct vm_area_struct *vma,
 	return ret;
 }
 
+/* What one fault maps: a run of small pages, or one huge page. */
+struct vpd_fault_target {
+	unsigned int order;
+	struct vpd_run run;		/* order 0 */
+	unsigned long long pfn;		/* order > 0 */
+};
+
+/*
+ * Insert @t with @prot, once the caller has decided under memory_lock that
+ * memory is usable.  Huge entries take the VMA's own protection: a caller
+ * whose @prot differs asks for small pages instead.
+ */
+static vm_fault_t vpd_insert(struct vm_fault *vmf,
+			     struct vfio_pci_core_device *vdev,
+			     const struct vpd_buf *buf,
+			     const struct vpd_fault_target *t, pgprot_t prot)
+{
+	unsigned long addr = vmf->address & PAGE_MASK;
+
+	lockdep_assert_held(&vdev->memory_lock);
+
+	if (t->order == 0) {
+		if (VPD_HUGE_PFNMAP)
+			return vpd_insert_run(vmf->vma, &t->run, addr, prot);
+		return vpd_populate_vma(vdev, vmf->vma, buf, addr, prot);
+	}
+	if (pgprot_val(prot) != pgprot_val(vmf->vma->vm_page_prot))
+		return VM_FAULT_FALLBACK;
+	if (t->order == PMD_SHIFT - PAGE_SHIFT)
+		return vpd_compat_insert_pmd(vmf, t->pfn);
+	if (t->order == PUD_SHIFT - PAGE_SHIFT)
+		return vpd_compat_insert_pud(vmf, t->pfn);
+	return VM_FAULT_FALLBACK;
+}
+
+/* A BAR mapping: revoked by vfio-pci-core's own zap (src/compat.h). */
+static vm_fault_t vpd_bar_fault(struct vm_fault *vmf, struct vpd_bar_buf *bb,
+				const struct vpd_fault_target *t)
+{
+	struct vfio_pci_core_device *vdev = &bb->vpd->core;
+	vm_fault_t ret;
+
+	vpd_compat_fault_lock(vdev);
+
+	if (!vpd_memory_usable(vdev)) {
+		ret = VM_FAULT_SIGBUS;
+		goto out_unlock;
+	}
+
+	/* Up to 6.9: listed before any PTE exists, so the core zaps it. */
+	if (vpd_compat_track_vma(vdev, vmf->vma, GFP_KERNEL)) {
+		ret = VM_FAULT_OOM;
+		goto out_unlock;
+	}
+
+	ret = vpd_insert(vmf, vdev, &bb->base, t, vmf->vma->vm_page_prot);
+
+out_unlock:
+	vpd_compat_fault_unlock(vdev);
+
+	dev_dbg_ratelimited(&vdev->pdev->dev,
+			    "fault order %u BAR %u addr 0x%lx: 0x%x\n", t->order,
+			    bb->base.bar, vmf->address, (unsigned int)ret);
+	return ret;
+}
+
+/*
+ * A mapping of an exported DMABUF: revoked by us (src/revoke.c), which zaps
+ * while holding exports_lock for write; the device is reached only while
+ * the export is attached to it.
+ */
+static vm_fault_t vpd_export_fault(struct vm_fault *vmf, struct vpd_export *e,
+				   const struct vpd_fault_target *t)
+{
+	struct vpd_device *vpd;
+	vm_fault_t ret;
+	int idx;
+
+	vpd = vpd_export_device_get(e, &idx);
+	if (!vpd) {
+		ret = VM_FAULT_SIGBUS;
+		goto out_put;
+	}
+
+	down_read(&vpd->core.memory_lock);
+	down_read(&vpd->exports_lock);
+	if (vpd_export_live(vpd, e))
+		ret = vpd_insert(vmf, &vpd->core, &e->base, t,
+				 vpd_export_pgprot(vmf->vma->vm_page_prot,
+						   e->memattr));
+	else
+		ret = VM_FAULT_SIGBUS;
+	up_read(&vpd->exports_lock);
+	up_read(&vpd->core.memory_lock);
+
+	dev_dbg_ratelimited(&vpd->core.pdev->dev,
+			    "export fault order %u BAR %u addr 0x%lx: 0x%x\n",
+			    t->order, e->base.bar, vmf->address, (unsigned int)ret);
+out_put:
+	vpd_export_device_put(idx);
+	return ret;
+}
+
 static vm_fault_t vpd_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct vpd_bar_buf *buf = vma->vm_private_data;
-	struct vfio_pci_core_device *vdev = &buf->vpd->core;
+	struct vpd_buf *buf = vma->vm_private_data;
 	unsigned long addr = vmf->address & PAGE_MASK;
+	struct vpd_fault_target t = { .order = order };
 	struct vpd_vma_geom geom;
-	unsigned long long pfn = 0;
-	struct vpd_run run;
 	vm_fault_t ret;
 	int r;
 
@@ -109,46 +211,19 @@ static vm_fault_t vpd_huge_fault(struct vm_fault *vmf, unsigned int order)
 	 */
 	vpd_vma_geom(vma, buf, &geom);
 	if (order == 0)
-		r = vpd_fault_around(&buf->table, &geom, addr, &run);
+		r = vpd_fault_around(buf->table, &geom, addr, &t.run);
 	else
-		r = vpd_find_pfn(&buf->table, &geom, addr, order, &pfn);
+		r = vpd_find_pfn(buf->table, &geom, addr, order, &t.pfn);
 	if (r == VPD_FALLBACK)
 		return VM_FAULT_FALLBACK;
 	if (r < 0)
 		return VM_FAULT_SIGBUS;
 
-	vpd_compat_fault_lock(vdev);
+	if (buf->kind == VPD_BUF_EXPORT)
+		ret = vpd_export_fault(vmf, container_of(buf, struct vpd_export, base), &t);
+	else
+		ret = vpd_bar_fault(vmf, container_of(buf, struct vpd_bar_buf, base), &t);
 
-	if (!vpd_memory_usable(vdev)) {
-		ret = VM_FAULT_SIGBUS;
-		goto out_unlock;
-	}
-
-	/* Up to 6.9: listed before any PTE exists, so the core zaps it. */
-	if (vpd_compat_track_vma(vdev, vma, GFP_KERNEL)) {
-		ret = VM_FAULT_OOM;
-		goto out_unlock;
-	}
-
-	if (order == 0) {
-		if (VPD_HUGE_PFNMAP)
-			ret = vpd_insert_run(vma, &run, addr);
-		else
-			ret = vpd_populate_vma(vma, buf, addr);
-	} else if (order == PMD_SHIFT - PAGE_SHIFT) {
-		ret = vpd_compat_insert_pmd(vmf, pfn);
-	} else if (order == PUD_SHIFT - PAGE_SHIFT) {
-		ret = vpd_compat_insert_pud(vmf, pfn);
-	} else {
-		ret = VM_FAULT_FALLBACK;
-	}
-
-out_unlock:
-	vpd_compat_fault_unlock(vdev);
-
-	dev_dbg_ratelimited(&vdev->pdev->dev,
-			    "fault order %u BAR %u addr 0x%lx: 0x%x\n", order,
-			    buf->bar, addr, (unsigned int)ret);
 	return ret;
 }
 
@@ -159,31 +234,38 @@ static vm_fault_t vpd_fault(struct vm_fault *vmf)
 
 /*
  * A new VMA shares the buffer: fork (the child's copy) or a split.  Up to
- * 6.9 it must be listed for the core's zap before fork copies PTEs into it.
+ * 6.9 a BAR mapping's VMA must be listed for the core's zap before fork
+ * copies PTEs into it.  Exports are zapped through their own file mapping,
+ * which every copy shares.
  */
 static void vpd_vma_open(struct vm_area_struct *vma)
 {
-	struct vpd_bar_buf *buf = vma->vm_private_data;
+	struct vpd_buf *buf = vma->vm_private_data;
 
-	vpd_compat_vma_open(&buf->vpd->core, vma);
+	if (buf->kind == VPD_BUF_BAR)
+		vpd_compat_vma_open(&container_of(buf, struct vpd_bar_buf, base)->vpd->core,
+				    vma);
 }
 
 static void vpd_vma_close(struct vm_area_struct *vma)
 {
-	struct vpd_bar_buf *buf = vma->vm_private_data;
+	struct vpd_buf *buf = vma->vm_private_data;
 
-	vpd_compat_vma_close(&buf->vpd->core, vma);
+	if (buf->kind == VPD_BUF_BAR)
+		vpd_compat_vma_close(&container_of(buf, struct vpd_bar_buf, base)->vpd->core,
+				     vma);
 }
 
-static const struct vm_operations_struct vpd_vm_ops = {
+/* One set of VMA operations for BAR mappings and exported DMABUFs. */
+const struct vm_operations_struct vpd_vm_ops = {
 	.open = vpd_vma_open,
 	.close = vpd_vma_close,
 	.fault = vpd_fault,
 	VPD_VM_OPS_HUGE_FAULT(vpd_huge_fault)
 };
 
-static void vpd_bar_descs(struct vfio_pci_core_device *vdev,
-			  struct vpd_bar_desc *bars)
+void vpd_bar_descs(struct vfio_pci_core_device *vdev,
+		   struct vpd_bar_desc *bars)
 {
 	struct pci_dev *pdev = vdev->pdev;
 	unsigned int i;
@@ -239,10 +321,10 @@ int vpd_mmap_bar(struct vpd_device *vpd, struct vm_area_struct *vma)
 	 * the buffer now holds); then drop the export's own reference: the
 	 * VMA is the DMABUF's only owner from here on.
 	 */
-	vma_set_file(vma, buf->dmabuf->file);
-	dma_buf_put(buf->dmabuf);
+	vma_set_file(vma, buf->base.dmabuf->file);
+	dma_buf_put(buf->base.dmabuf);
 
-	vma->vm_private_data = buf;
+	vma->vm_private_data = &buf->base;
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	vma->vm_page_prot = pgprot_decrypted(vma->vm_page_prot);
 	/* Same flags as vfio-pci sets, fixed here: the fault path never changes them. */

@@ -9,7 +9,9 @@
 #include <linux/lockdep.h>
 #include <linux/mm_types.h>
 #include <linux/pci.h>
+#include <linux/rwsem.h>
 #include <linux/vfio_pci_core.h>
+#include <linux/workqueue.h>
 
 #include "vfio_pci_dmabuf/core.h"
 
@@ -19,17 +21,42 @@
  * One device bound to the driver.  vfio_alloc_device() requires the
  * vfio_device to sit at offset 0: it is core.vdev.
  *
- * Locks used on the device (all vfio-pci-core's, see
- * Documentation/design.rst for the order):
- *  - core.memory_lock (rw_semaphore): held for read by our fault handler
- *    while it checks that memory is usable and inserts PFNs; held for
- *    write by vfio-pci-core around every change that makes BAR memory
- *    unusable, after it zapped the BAR mappings it knows of.
+ * Locks used on the device, outermost first (Documentation/design.rst has
+ * the whole order):
+ *  - core.memory_lock (vfio-pci-core's rw_semaphore): held for read by our
+ *    fault handlers while they check that memory is usable and insert
+ *    PFNs; held for write by vfio-pci-core around every change that makes
+ *    BAR memory unusable, after it zapped the BAR mappings it knows of.
  *  - core.vma_lock (mutex, kernels up to 6.9 only): protects core.vma_list,
- *    where our VMAs are listed so that the core's zap covers them.
+ *    where our BAR VMAs are listed so that the core's zap covers them.
+ *    Taken before memory_lock, as the core does.
+ *  - exports_lock: see below.  Taken after memory_lock when both are held.
+ *  - each exported DMABUF's dma_resv lock, after exports_lock.
  */
 struct vpd_device {
 	struct vfio_pci_core_device core;
+
+	/*
+	 * Protects @exports, @revoke_depth and the revoked/gone/memattr state
+	 * of every export on the list.  Exported-DMABUF faults hold it for
+	 * read while they decide and insert; every revocation holds it for
+	 * write while it zaps, so no fault can insert behind a zap.
+	 */
+	struct rw_semaphore exports_lock;
+	/* The DMABUFs exported since the device was opened (struct vpd_export). */
+	struct list_head exports;
+	/*
+	 * Revocation windows open now: a reset between reset_prepare and
+	 * reset_done, or an operation that may disable memory in flight
+	 * (src/revoke.c).  Exports are revoked while it is non-zero.
+	 */
+	unsigned int revoke_depth;
+	/* Identifies this device in its exports, never dereferenced. */
+	u64 id;
+	/* Config registers whose writes may revoke; set at open. */
+	struct vpd_cfg_caps caps;
+	/* Re-arms the exports after a reset (reset_done may run under memory_lock). */
+	struct work_struct sync_work;
 };
 
 static inline struct vpd_device *
@@ -38,23 +65,76 @@ vpd_from_vfio(struct vfio_device *core_vdev)
 	return container_of(core_vdev, struct vpd_device, core.vdev);
 }
 
+enum vpd_buf_kind {
+	VPD_BUF_BAR,		/* behind a BAR mmap of the vfio device fd */
+	VPD_BUF_EXPORT,		/* exported as an fd (VFIO_DEVICE_FEATURE_DMA_BUF) */
+};
+
 /*
- * The DMABUF behind one BAR mmap.  Created by the mmap, owned by the
- * DMABUF's file (the VMA's vm_file), freed by the DMABUF's release when the
- * last VMA using it is gone.  Immutable after creation: the fault path reads
- * it without a lock of its own.
+ * What the fault path needs of every DMABUF it maps, the first member of
+ * both kinds.  Immutable after creation: faults read it without a lock.
  */
-struct vpd_bar_buf {
-	struct vpd_device *vpd;
-	/* The vfio device file: a live mapping keeps the device open. */
-	struct file *vfio_file;
+struct vpd_buf {
+	enum vpd_buf_kind kind;
 	struct dma_buf *dmabuf;
 	unsigned int bar;
 	/* vm_pgoff of the buffer's first byte, see struct vpd_vma_geom. */
 	unsigned long long pgoff_adjust;
+	const struct vpd_table *table;
+};
+
+/*
+ * The DMABUF behind one BAR mmap.  Created by the mmap, owned by the
+ * DMABUF's file (the VMA's vm_file), freed by the DMABUF's release when the
+ * last VMA using it is gone.
+ */
+struct vpd_bar_buf {
+	struct vpd_buf base;
+	struct vpd_device *vpd;
+	/* The vfio device file: a live mapping keeps the device open. */
+	struct file *vfio_file;
 	/* Must be last: one segment, the mapped span of the BAR. */
 	struct vpd_table table;
 };
+
+struct p2pdma_provider;
+
+/*
+ * An exported DMABUF: ranges of one BAR, handed to user space as an fd.
+ * It does not keep the device open: when the device is closed it is
+ * revoked for good and forgets the device.  Freed by the DMABUF's release.
+ */
+struct vpd_export {
+	struct vpd_buf base;
+	/*
+	 * The exporting device while the export may still be used, NULL once
+	 * revoked for good.  Read under vpd_export_device_get() (SRCU),
+	 * written under the device's exports_lock.
+	 */
+	struct vpd_device __rcu *vpd;
+	/* The exporting device's id, for error reporting only. */
+	u64 owner_id;
+	/* On vpd->exports, under exports_lock. */
+	struct list_head node;
+	/*
+	 * Written under exports_lock (write) and the DMABUF's resv lock, so
+	 * either lock is enough to read: importers may not map (@revoked,
+	 * for now or for good), revoked for good (@gone), memory attribute of
+	 * CPU mappings (VFIO_DMA_BUF_MEMATTR_*).
+	 */
+	bool revoked;
+	bool gone;
+	u32 memattr;
+	/* Importer mappings alive (under the resv lock); revocation waits for 0. */
+	unsigned int nr_mapped;
+	/* The BAR's P2P provider, where the kernel has P2P DMABUF mapping. */
+	struct p2pdma_provider *provider;
+	/* Must be last: the ranges. */
+	struct vpd_table table;
+};
+
+/* src/main.c: hand VFIO_DEVICE_FEATURE_DMA_BUF back to vfio-pci-core. */
+extern bool vpd_core_dma_buf;
 
 /* src/vfio_ops.c */
 extern const struct vfio_device_ops vpd_vfio_ops;
@@ -64,9 +144,44 @@ void vpd_device_setup(struct vpd_device *vpd);
 struct vpd_bar_buf *vpd_bar_buf_create(struct vpd_device *vpd,
 				       struct file *vfio_file,
 				       const struct vpd_bar_map *map);
+char *vpd_dmabuf_name(struct vpd_device *vpd, unsigned int bar);
+
+/* src/export.c */
+int vpd_export_feature(struct vpd_device *vpd, u32 flags, void __user *arg,
+		       size_t argsz);
+int vpd_export_revoke_feature(struct vpd_device *vpd, u32 flags,
+			      void __user *arg, size_t argsz);
+int vpd_export_memattr_feature(struct vpd_device *vpd, u32 flags,
+			       void __user *arg, size_t argsz);
+pgprot_t vpd_export_pgprot(pgprot_t prot, u32 memattr);
+
+/* src/revoke.c */
+void vpd_revoke_init(struct vpd_device *vpd);
+void vpd_revoke_open(struct vpd_device *vpd);
+void vpd_revoke_close(struct vpd_device *vpd);
+void vpd_revoke_remove(struct vpd_device *vpd);
+bool vpd_config_write_may_revoke(struct vpd_device *vpd,
+				 const char __user *buf, size_t count,
+				 loff_t pos);
+void vpd_revoke_window_begin(struct vpd_device *vpd);
+void vpd_revoke_window_end(struct vpd_device *vpd);
+void vpd_exports_sync(struct vpd_device *vpd);
+void vpd_revoke_reset_prepare(struct vpd_device *vpd);
+void vpd_revoke_reset_done(struct vpd_device *vpd);
+void vpd_export_link(struct vpd_device *vpd, struct vpd_export *e);
+void vpd_export_unlink(struct vpd_export *e);
+int vpd_export_revoke_for_good(struct vpd_device *vpd, struct vpd_export *e);
+int vpd_export_set_memattr(struct vpd_device *vpd, struct vpd_export *e,
+			   u32 memattr);
+void vpd_export_unmapped(struct vpd_export *e);
+struct vpd_device *vpd_export_device_get(struct vpd_export *e, int *idx);
+void vpd_export_device_put(int idx);
+bool vpd_export_live(struct vpd_device *vpd, const struct vpd_export *e);
 
 /* src/mm.c */
+extern const struct vm_operations_struct vpd_vm_ops;
 int vpd_mmap_bar(struct vpd_device *vpd, struct vm_area_struct *vma);
+void vpd_bar_descs(struct vfio_pci_core_device *vdev, struct vpd_bar_desc *bars);
 
 /*
  * Whether BAR memory may be touched now: what vfio-pci-core's (unexported)

@@ -232,6 +232,46 @@ int vpd_export_build(const struct vpd_export_req *req,
 		     const struct vpd_bar_desc *bars,
 		     struct vpd_table *t, unsigned int capacity);
 
+/*
+ * Config space writes that can make BAR memory unusable.  vfio-pci-core
+ * revokes BAR access inside its config write handlers; exported DMABUFs are
+ * ours to revoke, before the write reaches the core (src/revoke.c).  A write
+ * may revoke when one of the bytes it writes
+ *   - clears PCI_COMMAND_MEMORY in the command register (offset 4),
+ *   - sets a power state other than D0 in PMCSR (PM capability + 4),
+ *   - sets Initiate FLR in the PCIe Device Control register (+ 8, bit 15),
+ *   - sets Initiate FLR in the AF control register (AF capability + 5).
+ * Capability offsets are those of vfio's virtual config space, which keeps
+ * the device's own; 0 means absent.
+ */
+struct vpd_cfg_caps {
+	unsigned int pm_cap;
+	unsigned int exp_cap;
+	unsigned int af_cap;
+};
+
+/* One byte of a config write to look at, and what of it revokes. */
+struct vpd_cfg_peek {
+	unsigned int buf_offset;	/* offset in the write's buffer */
+	unsigned char mask;		/* the bits that matter */
+	unsigned char revoke_if_clear;	/* 1: revokes when (byte & mask) == 0,
+					 * 0: revokes when (byte & mask) != 0 */
+};
+
+#define VPD_CFG_MAX_PEEKS 4
+
+/*
+ * The bytes of a config write of `count` bytes at config offset `pos` that
+ * decide whether it may revoke, at most VPD_CFG_MAX_PEEKS, in increasing
+ * buffer offset.  Returns how many were written to `peeks`.
+ */
+unsigned int vpd_cfg_write_peeks(const struct vpd_cfg_caps *caps,
+				 unsigned long long pos, unsigned long long count,
+				 struct vpd_cfg_peek *peeks);
+
+/* Whether `byte`, the value written at peek `p`, revokes. */
+int vpd_cfg_peek_revokes(const struct vpd_cfg_peek *p, unsigned char byte);
+
 #ifdef __cplusplus
 }
 #endif

@@ -92,4 +92,17 @@ int vpd_export_build(const struct vpd_export_req *req, const struct vpd_dma_rang
   return vpd::to_ret(vpd::export_build(*req, ranges, bars, *t, capacity));
 }
 
+unsigned int vpd_cfg_write_peeks(const struct vpd_cfg_caps *caps, unsigned long long pos,
+                                 unsigned long long count, struct vpd_cfg_peek *peeks) {
+  vpd_cfg_peek out[VPD_CFG_MAX_PEEKS];
+  const unsigned n = vpd::cfg_write_peeks(*caps, pos, count, out);
+  for (unsigned i = 0; i < n; i++)
+    peeks[i] = out[i];
+  return n;
+}
+
+int vpd_cfg_peek_revokes(const struct vpd_cfg_peek *p, unsigned char byte) {
+  return vpd::cfg_peek_revokes(*p, byte) ? 1 : 0;
+}
+
 }  // extern "C"

@@ -158,6 +158,61 @@ inline constexpr u64 kExportLengthLimitBit = 1ULL << 63;
   return ok();
 }
 
+// Config space registers whose writes may revoke BAR access (see
+// vpd_cfg_write_peeks() in core.h): where the deciding byte lies relative to
+// its register, and which bits of it matter.
+inline constexpr unsigned kCfgCommand = 0x04;        // PCI_COMMAND
+inline constexpr unsigned char kCommandMemory = 0x02;  // PCI_COMMAND_MEMORY
+inline constexpr unsigned kPmCtrl = 0x04;            // PCI_PM_CTRL (PMCSR)
+inline constexpr unsigned char kPmStateMask = 0x03;  // PCI_PM_CTRL_STATE_MASK
+inline constexpr unsigned kExpDevCtlHigh = 0x09;     // PCI_EXP_DEVCTL + 1
+inline constexpr unsigned char kExpFlrHigh = 0x80;   // PCI_EXP_DEVCTL_BCR_FLR >> 8
+inline constexpr unsigned kAfCtrl = 0x05;            // PCI_AF_CTRL
+inline constexpr unsigned char kAfFlr = 0x01;        // PCI_AF_CTRL_FLR
+
+// See vpd_cfg_write_peeks() in core.h.  Returns the number of peeks.
+[[nodiscard]] inline unsigned cfg_write_peeks(const vpd_cfg_caps &caps, u64 pos, u64 count,
+                                              vpd_cfg_peek (&out)[VPD_CFG_MAX_PEEKS]) noexcept {
+  struct Reg {
+    u64 offset;
+    unsigned char mask;
+    unsigned char revoke_if_clear;
+  };
+  // In increasing offset: command, then the capabilities sorted below.
+  Reg regs[VPD_CFG_MAX_PEEKS] = {};
+  unsigned n = 0;
+  regs[n++] = Reg{kCfgCommand, kCommandMemory, 1};
+  if (caps.pm_cap)
+    regs[n++] = Reg{u64{caps.pm_cap} + kPmCtrl, kPmStateMask, 0};
+  if (caps.exp_cap)
+    regs[n++] = Reg{u64{caps.exp_cap} + kExpDevCtlHigh, kExpFlrHigh, 0};
+  if (caps.af_cap)
+    regs[n++] = Reg{u64{caps.af_cap} + kAfCtrl, kAfFlr, 0};
+  // Insertion sort: capability offsets come in any order.
+  for (unsigned i = 1; i < n; i++)
+    for (unsigned j = i; j > 0 && regs[j].offset < regs[j - 1].offset; j--) {
+      const Reg tmp = regs[j];
+      regs[j] = regs[j - 1];
+      regs[j - 1] = tmp;
+    }
+
+  unsigned found = 0;
+  for (unsigned i = 0; i < n; i++) {
+    // The byte at regs[i].offset is written when pos <= offset < pos + count
+    // (written without overflow: count may be anything).
+    if (regs[i].offset < pos || regs[i].offset - pos >= count)
+      continue;
+    out[found++] = vpd_cfg_peek{static_cast<unsigned>(regs[i].offset - pos), regs[i].mask,
+                                regs[i].revoke_if_clear};
+  }
+  return found;
+}
+
+[[nodiscard]] constexpr bool cfg_peek_revokes(const vpd_cfg_peek &p, unsigned char byte) noexcept {
+  const bool set = (byte & p.mask) != 0;
+  return p.revoke_if_clear ? !set : set;
+}
+
 }  // namespace vpd
 
 #endif  // VPD_CORE_VFIO_HPP
