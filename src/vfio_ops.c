@@ -43,12 +43,19 @@ static int vpd_mmap(struct vfio_device *core_vdev, struct vm_area_struct *vma)
 	return vpd_mmap_bar(vpd_from_vfio(core_vdev), vma);
 }
 
-/* Config writes may clear memory decode, leave D0 or start an FLR. */
+/*
+ * Config writes may clear memory decode, leave D0 or start an FLR: exports
+ * are revoked before such a write; after any config write they follow the
+ * device's state (decode back on, D0 again).
+ */
 static ssize_t vpd_write(struct vfio_device *core_vdev, const char __user *buf,
 			 size_t count, loff_t *ppos)
 {
 	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
-	bool window = vpd_config_write_may_revoke(vpd, buf, count, *ppos);
+	bool config = VFIO_PCI_OFFSET_TO_INDEX(*ppos) ==
+		      VFIO_PCI_CONFIG_REGION_INDEX;
+	bool window = config &&
+		      vpd_config_write_may_revoke(vpd, buf, count, *ppos);
 	ssize_t ret;
 
 	if (window)
@@ -56,6 +63,8 @@ static ssize_t vpd_write(struct vfio_device *core_vdev, const char __user *buf,
 	ret = vfio_pci_core_write(core_vdev, buf, count, ppos);
 	if (window)
 		vpd_revoke_window_end(vpd);
+	else if (config)
+		vpd_exports_sync(vpd);
 	return ret;
 }
 
