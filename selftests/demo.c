@@ -4,7 +4,11 @@
  * on an identical device.  Prints its report as TAP comments and ends with
  * one TAP result, so the VM harness checks it like any other test.
  */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
 #include "vpd_vfio.h"
+#include "uapi/linux/vfio_pci_dmabuf.h"
 
 #define SZ_4K	0x1000UL
 #define SZ_2M	0x200000UL
@@ -31,6 +35,180 @@ static void maps_line(void *addr)
 		if (strtoul(line, NULL, 16) == (unsigned long)addr)
 			say("   %s", line);
 	fclose(f);
+}
+
+
+/* Export two ranges of BAR2 as a DMABUF: its fd, or -errno. */
+static int export_two(int devfd, const uint64_t off[2], const uint64_t len[2])
+{
+	char buf[sizeof(struct vfio_device_feature) +
+		 sizeof(struct vfio_device_feature_dma_buf) +
+		 2 * sizeof(struct vfio_region_dma_range)] __attribute__((aligned(8)));
+	struct vfio_device_feature *feat = (struct vfio_device_feature *)buf;
+	struct vfio_device_feature_dma_buf *db = (void *)feat->data;
+	int fd;
+
+	memset(buf, 0, sizeof(buf));
+	feat->argsz = sizeof(buf);
+	feat->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
+	db->region_index = VFIO_PCI_BAR2_REGION_INDEX;
+	db->open_flags = O_RDWR | O_CLOEXEC;
+	db->nr_ranges = 2;
+	for (int i = 0; i < 2; i++) {
+		db->dma_ranges[i].offset = off[i];
+		db->dma_ranges[i].length = len[i];
+	}
+	fd = ioctl(devfd, VFIO_DEVICE_FEATURE, feat);
+	return fd < 0 ? -errno : fd;
+}
+
+static int revoke_for_good(int devfd, int dmabuf)
+{
+	char buf[sizeof(struct vfio_device_feature) +
+		 sizeof(struct vfio_device_feature_dma_buf_revoke)] __attribute__((aligned(8)));
+	struct vfio_device_feature *feat = (struct vfio_device_feature *)buf;
+	struct vfio_device_feature_dma_buf_revoke *r = (void *)feat->data;
+
+	memset(buf, 0, sizeof(buf));
+	feat->argsz = sizeof(buf);
+	feat->flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE;
+	r->dmabuf_fd = dmabuf;
+	return ioctl(devfd, VFIO_DEVICE_FEATURE, feat) ? -errno : 0;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char c = 'f', cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char c, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/*
+ * The helper process: holds nothing but the DMABUF fd it receives.  Maps
+ * the slice, checks it sees the BAR bytes of the two ranges, writes a
+ * marker, waits for the primary's revocation and checks it is cut off.
+ * Exit status: 0 when everything went as told.
+ */
+static int helper(int sock, const uint64_t off[2], const uint64_t len[2])
+{
+	size_t total = len[0] + len[1];
+	uint64_t *m, v;
+	int fd = recv_fd(sock), ok = 1;
+	char c;
+
+	if (fd < 0)
+		return 10;
+	m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		return 11;
+	/* The primary filled the BAR with pattern(seed, word index in the BAR). */
+	for (int r = 0, base = 0; r < 2; base += len[r] / 8, r++)
+		for (size_t w = 0; w < len[r] / 8; w += 511)
+			if (m[base + w] != vpd_pattern(0x5eed, off[r] / 8 + w))
+				ok = 0;
+	say("   helper (pid %d, only the DMABUF fd): mapped %zu KiB, sees the BAR bytes of both ranges: %s\n",
+	    getpid(), total >> 10, ok ? "yes" : "NO");
+	m[0] = 0x4e1f;
+	if (write(sock, "w", 1) != 1 || read(sock, &c, 1) != 1)
+		return 12;
+	/* Revoked for good by now. */
+	v = 0;
+	if (vpd_touch(&m[0], 0, &v) == SIGBUS)
+		say("   helper: after the revoke, reading the mapping -> SIGBUS\n");
+	else
+		ok = 0;
+	if (mmap(NULL, total, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED && errno == ENODEV)
+		say("   helper: mapping it again -> ENODEV\n");
+	else
+		ok = 0;
+	return ok ? 0 : 13;
+}
+
+/* 4. A slice handed to a helper process, then revoked for good. */
+static void handoff(struct vpd_dev *ours, uint64_t *bar, size_t bar_len)
+{
+	const uint64_t off[2] = { 4 * SZ_2M, 16 * SZ_2M + 3 * SZ_4K };
+	const uint64_t len[2] = { SZ_2M, 16 * SZ_4K };
+	int sv[2], dmabuf, status;
+	char c;
+	pid_t pid;
+
+	say("4. A slice of the BAR handed to another process, then revoked.\n");
+	vpd_fill(bar, bar_len, 0x5eed);
+	dmabuf = export_two(ours->fd, off, len);
+	if (dmabuf < 0) {
+		fail("export failed");
+		return;
+	}
+	say("   primary: exported BAR2 [%llu KiB, +%llu KiB) and [%llu KiB, +%llu KiB) as one DMABUF\n",
+	    (unsigned long long)off[0] >> 10, (unsigned long long)len[0] >> 10,
+	    (unsigned long long)off[1] >> 10, (unsigned long long)len[1] >> 10);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) {
+		fail("socketpair");
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		/* Drop every fd but the socket: the helper gets only the DMABUF. */
+		for (int fd = 3; fd < 1024; fd++)
+			if (fd != sv[1])
+				close(fd);
+		_exit(helper(sv[1], off, len));
+	}
+	close(sv[1]);
+	if (send_fd(sv[0], dmabuf)) {
+		fail("SCM_RIGHTS");
+		return;
+	}
+	say("   primary: sent the DMABUF fd over a unix socket (SCM_RIGHTS)\n");
+	if (read(sv[0], &c, 1) != 1)
+		fail("helper died");
+	say("   primary: the helper's write shows in the BAR at %llu KiB: %s\n",
+	    (unsigned long long)off[0] >> 10,
+	    bar[off[0] / 8] == 0x4e1f ? "yes" : "NO");
+	if (bar[off[0] / 8] != 0x4e1f)
+		fail("helper's write not seen");
+	if (revoke_for_good(ours->fd, dmabuf))
+		fail("revoke failed");
+	else
+		say("   primary: VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE\n");
+	if (write(sv[0], "r", 1) != 1)
+		fail("helper died");
+	waitpid(pid, &status, 0);
+	if (!WIFEXITED(status) || WEXITSTATUS(status))
+		fail("the helper saw something else");
+	close(sv[0]);
+	close(dmabuf);
 }
 
 int main(void)
@@ -123,6 +301,8 @@ int main(void)
 			if (bad >= 0)
 				fail("data changed");
 		}
+		say("\n");
+		handoff(&ours, map, bar2.size);
 		munmap(map, bar2.size);
 	}
 	say("\n");

@@ -43,8 +43,8 @@ MODULE_PARM_DESC(ids, "Initial PCI IDs to add to the driver, format is \"vendor:
  * Documentation/uapi.rst, "iommufd".
  */
 bool vpd_core_dma_buf;
-module_param_named(core_dma_buf, vpd_core_dma_buf, bool, 0444);
-MODULE_PARM_DESC(core_dma_buf, "Serve VFIO_DEVICE_FEATURE_DMA_BUF with vfio-pci-core's export (iommufd-importable, not mmap-able; kernels with that export only, 6.19+). Default: our mmap-able export.");
+module_param_named(core_dma_buf, vpd_core_dma_buf, bool, 0644);
+MODULE_PARM_DESC(core_dma_buf, "Serve VFIO_DEVICE_FEATURE_DMA_BUF with vfio-pci-core's export (iommufd-importable, not mmap-able; kernels with that export only, 6.19+; read at each request). Default: our mmap-able export.");
 
 static bool enable_sriov;
 module_param(enable_sriov, bool, 0644);
@@ -170,10 +170,8 @@ static int __init vpd_init(void)
 {
 	int ret;
 
-	if (vpd_core_dma_buf && !VPD_CORE_DMA_BUF) {
+	if (vpd_core_dma_buf && !VPD_CORE_DMA_BUF)
 		pr_warn("core_dma_buf: this kernel's vfio-pci-core has no DMABUF export; ignored\n");
-		vpd_core_dma_buf = false;
-	}
 
 	ret = pci_register_driver(&vpd_pci_driver);
 	if (ret)

@@ -92,7 +92,8 @@ static int vpd_device_feature(struct vfio_device *core_vdev, u32 flags,
 
 	switch (flags & VFIO_DEVICE_FEATURE_MASK) {
 	case VFIO_DEVICE_FEATURE_DMA_BUF:
-		if (vpd_core_dma_buf)
+		/* The parameter is writable at run time: read it once. */
+		if (VPD_CORE_DMA_BUF && READ_ONCE(vpd_core_dma_buf))
 			break;
 		return vpd_export_feature(vpd, flags, arg, argsz);
 	case VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE:

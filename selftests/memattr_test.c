@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory attributes of exported-DMABUF mappings, read back from the page
+ * tables (debugfs page_tables/current_kernel, CONFIG_PTDUMP_DEBUGFS) and
+ * from x86 PAT's memtype list: what a mapping gets with
+ * VFIO_DMA_BUF_MEMATTR_NC and with VFIO_DMA_BUF_MEMATTR_WC, for 4 KiB and
+ * 2 MiB entries.  Needs the debug kernels (skipped where the page tables
+ * cannot be read: stock 6.1 has no PTDUMP_DEBUGFS).
+ */
+#include "vpd_vfio.h"
+#include "uapi/linux/vfio_pci_dmabuf.h"
+#include "kselftest_harness.h"
+
+#define SZ_4K	0x1000UL
+#define SZ_2M	0x200000UL
+#define PTDUMP	"/sys/kernel/debug/page_tables/current_kernel"
+
+/* Export [off, off + len) of BAR2: the DMABUF fd or -errno. */
+static int export_bar2(int devfd, uint64_t off, uint64_t len)
+{
+	char buf[sizeof(struct vfio_device_feature) +
+		 sizeof(struct vfio_device_feature_dma_buf) +
+		 sizeof(struct vfio_region_dma_range)] __attribute__((aligned(8)));
+	struct vfio_device_feature *feat = (struct vfio_device_feature *)buf;
+	struct vfio_device_feature_dma_buf *db = (void *)feat->data;
+	int fd;
+
+	memset(buf, 0, sizeof(buf));
+	feat->argsz = sizeof(buf);
+	feat->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
+	db->region_index = VFIO_PCI_BAR2_REGION_INDEX;
+	db->open_flags = O_RDWR | O_CLOEXEC;
+	db->nr_ranges = 1;
+	db->dma_ranges[0].offset = off;
+	db->dma_ranges[0].length = len;
+	fd = ioctl(devfd, VFIO_DEVICE_FEATURE, feat);
+	return fd < 0 ? -errno : fd;
+}
+
+static int set_memattr(int devfd, int dmabuf, uint32_t attr)
+{
+	char buf[sizeof(struct vfio_device_feature) +
+		 sizeof(struct vfio_device_feature_dma_buf_memattr)] __attribute__((aligned(8)));
+	struct vfio_device_feature *feat = (struct vfio_device_feature *)buf;
+	struct vfio_device_feature_dma_buf_memattr *m = (void *)feat->data;
+
+	memset(buf, 0, sizeof(buf));
+	feat->argsz = sizeof(buf);
+	feat->flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR;
+	m->dmabuf_fd = dmabuf;
+	m->memattr = attr;
+	return ioctl(devfd, VFIO_DEVICE_FEATURE, feat) ? -errno : 0;
+}
+
+/* The page-table entry covering @addr, as ptdump prints it. */
+struct pt_entry {
+	char level[8];		/* "pte", "pmd", "pud" */
+	int pwt, pcd, pat;
+	unsigned long start, end;
+};
+
+static int ptdump_lookup(unsigned long addr, struct pt_entry *e)
+{
+	char line[512];
+	FILE *f = fopen(PTDUMP, "r");
+	int found = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long s, t;
+		char *lvl;
+
+		if (sscanf(line, "0x%lx-0x%lx", &s, &t) != 2 || addr < s || addr >= t)
+			continue;
+		memset(e, 0, sizeof(*e));
+		e->start = s;
+		e->end = t;
+		/* Flags are fixed-width words; the level is the last word. */
+		e->pwt = strstr(line, " PWT ") != NULL;
+		e->pcd = strstr(line, " PCD ") != NULL;
+		e->pat = strstr(line, " PAT ") != NULL;
+		line[strcspn(line, "\n")] = '\0';
+		lvl = strrchr(line, ' ');
+		snprintf(e->level, sizeof(e->level), "%s", lvl ? lvl + 1 : "?");
+		ksft_print_msg("ptdump: %s\n", line);
+		found = 0;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The cache mode PAT's memtype list gives the BAR's physical range. */
+static void log_pat_memtype(const char *bdf)
+{
+	char path[256], line[256];
+	unsigned long long start = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	for (int i = 0; i <= 2 && fgets(line, sizeof(line), f); i++)
+		sscanf(line, "%llx", &start);
+	fclose(f);
+	f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "r");
+	if (!f)
+		return;
+	snprintf(path, sizeof(path), "0x%llx", start);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, path))
+			ksft_print_msg("PAT memtype of BAR2: %s", line);
+	fclose(f);
+}
+
+FIXTURE(memattr) {
+	struct vpd_dev dev;
+	int dmabuf;
+	uint8_t *map;
+	size_t len;
+};
+
+FIXTURE_SETUP(memattr)
+{
+	const char *bdf = vpd_role_bdf("VPD_DEV_OURS");
+
+	ASSERT_NE(NULL, bdf);
+	if (access(PTDUMP, R_OK))
+		SKIP(return, "no %s (CONFIG_PTDUMP_DEBUGFS)", PTDUMP);
+	ASSERT_EQ(0, vpd_open(&self->dev, bdf));
+	self->len = 2 * SZ_2M;
+	self->dmabuf = export_bar2(self->dev.fd, 0, self->len);
+	ASSERT_GE(self->dmabuf, 0) TH_LOG("export: %s", strerror(-self->dmabuf));
+	self->map = vpd_mmap_at(self->dmabuf, 0, self->len, SZ_2M, 0,
+				PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, self->map);
+	vpd_fill((uint64_t *)self->map, self->len, 0x3e3a);
+	log_pat_memtype(bdf);
+}
+
+FIXTURE_TEARDOWN(memattr)
+{
+	if (self->map && self->map != MAP_FAILED)
+		munmap(self->map, self->len);
+	if (self->dmabuf >= 0)
+		close(self->dmabuf);
+	vpd_close(&self->dev);
+}
+
+/*
+ * NC: uncached-minus, as vfio-pci's own BAR mappings (PCD, not PWT, not
+ * PAT); the whole mapping, at both entry sizes the kernel uses.
+ */
+TEST_F(memattr, nc_is_uncached)
+{
+	struct pt_entry e;
+
+	ASSERT_EQ(0, ptdump_lookup((unsigned long)self->map, &e));
+	EXPECT_TRUE(e.pcd);
+	EXPECT_FALSE(e.pwt);
+	EXPECT_FALSE(e.pat);
+	ksft_print_msg("MEMATTR NC: %s PWT=%d PCD=%d PAT=%d\n", e.level, e.pwt, e.pcd, e.pat);
+}
+
+/*
+ * WC: the driver asks for write-combining page protection, the existing
+ * entries are zapped and the mapping refaults with the data intact.  What
+ * the entries then carry is x86 PAT's decision: vmf_insert_pfn*() take the
+ * cache mode of the memtype reserved for the physical range, and
+ * vfio-pci-core's ioremap() of the BAR reserved it uncached-minus, so the
+ * entries stay UC- (PCD).  The test pins that down: if a kernel ever
+ * honours WC here (PWT without PCD), it fails and the documentation must
+ * change with it.
+ */
+TEST_F(memattr, wc_request_and_pat)
+{
+	struct pt_entry before, after;
+	long faults;
+
+	ASSERT_EQ(0, ptdump_lookup((unsigned long)self->map, &before));
+	ASSERT_EQ(0, set_memattr(self->dev.fd, self->dmabuf, VFIO_DMA_BUF_MEMATTR_WC));
+	/* Zapped: the first touch of each 2 MiB window faults again. */
+	faults = vpd_touch_all(self->map, self->len);
+	EXPECT_GE(faults, 1);
+	EXPECT_EQ(-1, vpd_check((uint64_t *)self->map, self->len, 0x3e3a));
+	ASSERT_EQ(0, ptdump_lookup((unsigned long)self->map, &after));
+	ksft_print_msg("MEMATTR WC: %s PWT=%d PCD=%d PAT=%d (refaults %ld; NC was %s PWT=%d PCD=%d)\n",
+		       after.level, after.pwt, after.pcd, after.pat, faults,
+		       before.level, before.pwt, before.pcd);
+	EXPECT_TRUE(after.pcd) TH_LOG("PAT honoured WC: update Documentation/design.rst");
+	EXPECT_FALSE(after.pwt);
+
+	/* Back to NC: same entries again. */
+	ASSERT_EQ(0, set_memattr(self->dev.fd, self->dmabuf, VFIO_DMA_BUF_MEMATTR_NC));
+	EXPECT_GE(vpd_touch_all(self->map, self->len), 1);
+	ASSERT_EQ(0, ptdump_lookup((unsigned long)self->map, &after));
+	EXPECT_STREQ(before.level, after.level);
+	EXPECT_EQ(before.pcd, after.pcd);
+	EXPECT_EQ(before.pwt, after.pwt);
+}
+
+TEST_HARNESS_MAIN
