@@ -320,20 +320,14 @@ static inline bool vpd_compat_file_tryget(struct file *file)
 #endif
 
 /*
- * Revocation: our VMAs must be zapped by vfio-pci-core itself, on every path
- * that makes BAR memory unusable (including those that never pass through
- * our vfio_device_ops, such as a hot reset started through a sibling's fd or
- * runtime suspend).  See Documentation/design.rst.
+ * How vfio-pci-core zaps BAR mappings on this kernel (src/revoke.c uses it
+ * to make ours part of that zap; Documentation/design.rst):
  *
- * 6.10+: the core zaps with unmap_mapping_range() on the vfio device inode's
- * mapping, over the BAR region offsets.  Our VMAs keep those offsets in
- * vm_pgoff; pointing the DMABUF file's f_mapping at that same address_space
- * links them into it, so the core's zap reaches them.
+ * 6.10+: unmap_mapping_range() on the vfio device inode's mapping, over the
+ * BAR region offsets; a DMABUF file whose f_mapping is that address_space
+ * links its VMAs into it.
  *
- * Up to 6.9: the core zaps the VMAs on vdev->vma_list.  Its entry type is
- * private to vfio_pci_core.c but has had the same two members since the
- * list appeared (v5.8); we mirror it, list our VMAs there, and let the core
- * zap, unlink and kfree() them exactly like its own.
+ * Up to 6.9: the VMAs on vdev->vma_list, under vdev->vma_lock.
  */
 #if defined(VPD_HAVE_VFIO_DEVICE_INODE)
 #define VPD_REVOKE_MECHANISM "shared address_space"
@@ -344,113 +338,35 @@ static inline void vpd_compat_share_mapping(struct vfio_device *core_vdev,
 	dmabuf_file->f_mapping = core_vdev->inode->i_mapping;
 }
 
-static inline void vpd_compat_fault_lock(struct vfio_pci_core_device *vdev)
+static inline struct mutex *
+vpd_compat_vma_lock(struct vfio_pci_core_device *vdev)
 {
-	down_read(&vdev->memory_lock);
+	return NULL;
 }
 
-static inline void vpd_compat_fault_unlock(struct vfio_pci_core_device *vdev)
+static inline struct list_head *
+vpd_compat_vma_list(struct vfio_pci_core_device *vdev)
 {
-	up_read(&vdev->memory_lock);
-}
-
-static inline int vpd_compat_track_vma(struct vfio_pci_core_device *vdev,
-				       struct vm_area_struct *vma, gfp_t gfp)
-{
-	return 0;
-}
-
-static inline void vpd_compat_vma_open(struct vfio_pci_core_device *vdev,
-				       struct vm_area_struct *vma)
-{
-}
-
-static inline void vpd_compat_vma_close(struct vfio_pci_core_device *vdev,
-					struct vm_area_struct *vma)
-{
+	return NULL;
 }
 #elif defined(VPD_HAVE_VFIO_PCI_VMA_LIST)
 #define VPD_REVOKE_MECHANISM "vfio-pci-core vma_list"
-
-/* Layout of vfio_pci_core.c's private struct vfio_pci_mmap_vma. */
-struct vpd_core_mmap_vma {
-	struct vm_area_struct	*vma;
-	struct list_head	vma_next;
-};
 
 static inline void vpd_compat_share_mapping(struct vfio_device *core_vdev,
 					    struct file *dmabuf_file)
 {
 }
 
-/* The core's fault lock order: vma_lock, then memory_lock. */
-static inline void vpd_compat_fault_lock(struct vfio_pci_core_device *vdev)
+static inline struct mutex *
+vpd_compat_vma_lock(struct vfio_pci_core_device *vdev)
 {
-	mutex_lock(&vdev->vma_lock);
-	down_read(&vdev->memory_lock);
+	return &vdev->vma_lock;
 }
 
-static inline void vpd_compat_fault_unlock(struct vfio_pci_core_device *vdev)
+static inline struct list_head *
+vpd_compat_vma_list(struct vfio_pci_core_device *vdev)
 {
-	up_read(&vdev->memory_lock);
-	mutex_unlock(&vdev->vma_lock);
-}
-
-/* List @vma for the core's zap unless it is listed already. */
-static inline int vpd_compat_track_vma(struct vfio_pci_core_device *vdev,
-				       struct vm_area_struct *vma, gfp_t gfp)
-{
-	struct vpd_core_mmap_vma *mmap_vma;
-
-	lockdep_assert_held(&vdev->vma_lock);
-
-	list_for_each_entry(mmap_vma, &vdev->vma_list, vma_next)
-		if (mmap_vma->vma == vma)
-			return 0;
-
-	/* Freed by the core's zap (kfree) or by vpd_compat_untrack_vma(). */
-	mmap_vma = kmalloc(sizeof(*mmap_vma), gfp);
-	if (!mmap_vma)
-		return -ENOMEM;
-	mmap_vma->vma = vma;
-	list_add(&mmap_vma->vma_next, &vdev->vma_list);
-	return 0;
-}
-
-static inline void vpd_compat_untrack_vma(struct vfio_pci_core_device *vdev,
-					  struct vm_area_struct *vma)
-{
-	struct vpd_core_mmap_vma *mmap_vma, *tmp;
-
-	lockdep_assert_held(&vdev->vma_lock);
-
-	list_for_each_entry_safe(mmap_vma, tmp, &vdev->vma_list, vma_next) {
-		if (mmap_vma->vma == vma) {
-			list_del(&mmap_vma->vma_next);
-			kfree(mmap_vma);
-			break;
-		}
-	}
-}
-
-/*
- * A split or a fork's copy: listed before fork copies PTEs into it.  The
- * entry is tiny and vm_ops->open() cannot fail.
- */
-static inline void vpd_compat_vma_open(struct vfio_pci_core_device *vdev,
-				       struct vm_area_struct *vma)
-{
-	mutex_lock(&vdev->vma_lock);
-	WARN_ON(vpd_compat_track_vma(vdev, vma, GFP_KERNEL | __GFP_NOFAIL));
-	mutex_unlock(&vdev->vma_lock);
-}
-
-static inline void vpd_compat_vma_close(struct vfio_pci_core_device *vdev,
-					struct vm_area_struct *vma)
-{
-	mutex_lock(&vdev->vma_lock);
-	vpd_compat_untrack_vma(vdev, vma);
-	mutex_unlock(&vdev->vma_lock);
+	return &vdev->vma_list;
 }
 #else
 #error "vfio-pci-core offers no way to have our BAR mappings zapped"

@@ -7,7 +7,7 @@
  * vpd_fault_around); every insertion happens under memory_lock held for
  * read after checking that the device's memory is usable, so it cannot race
  * with a revoke (which vfio-pci-core performs with memory_lock held for
- * write, after zapping our VMAs: see src/compat.h and
+ * write, after zapping our VMAs: see src/revoke.c and
  * Documentation/design.rst).
  */
 #include <linux/dma-buf.h>
@@ -126,14 +126,14 @@ static vm_fault_t vpd_insert(struct vm_fault *vmf,
 	return VM_FAULT_FALLBACK;
 }
 
-/* A BAR mapping: revoked by vfio-pci-core's own zap (src/compat.h). */
+/* A BAR mapping: revoked by vfio-pci-core's own zap (src/revoke.c). */
 static vm_fault_t vpd_bar_fault(struct vm_fault *vmf, struct vpd_bar_buf *bb,
 				const struct vpd_fault_target *t)
 {
 	struct vfio_pci_core_device *vdev = &bb->vpd->core;
 	vm_fault_t ret;
 
-	vpd_compat_fault_lock(vdev);
+	vpd_bar_fault_lock(vdev);
 
 	if (!vpd_memory_usable(vdev)) {
 		ret = VM_FAULT_SIGBUS;
@@ -141,7 +141,7 @@ static vm_fault_t vpd_bar_fault(struct vm_fault *vmf, struct vpd_bar_buf *bb,
 	}
 
 	/* Up to 6.9: listed before any PTE exists, so the core zaps it. */
-	if (vpd_compat_track_vma(vdev, vmf->vma, GFP_KERNEL)) {
+	if (vpd_bar_track_vma(vdev, vmf->vma, GFP_KERNEL_ACCOUNT)) {
 		ret = VM_FAULT_OOM;
 		goto out_unlock;
 	}
@@ -149,7 +149,7 @@ static vm_fault_t vpd_bar_fault(struct vm_fault *vmf, struct vpd_bar_buf *bb,
 	ret = vpd_insert(vmf, vdev, &bb->base, t, vmf->vma->vm_page_prot);
 
 out_unlock:
-	vpd_compat_fault_unlock(vdev);
+	vpd_bar_fault_unlock(vdev);
 
 	dev_dbg_ratelimited(&vdev->pdev->dev,
 			    "fault order %u BAR %u addr 0x%lx: 0x%x\n", t->order,
@@ -243,7 +243,7 @@ static void vpd_vma_open(struct vm_area_struct *vma)
 	struct vpd_buf *buf = vma->vm_private_data;
 
 	if (buf->kind == VPD_BUF_BAR)
-		vpd_compat_vma_open(&container_of(buf, struct vpd_bar_buf, base)->vpd->core,
+		vpd_bar_vma_open(&container_of(buf, struct vpd_bar_buf, base)->vpd->core,
 				    vma);
 }
 
@@ -252,7 +252,7 @@ static void vpd_vma_close(struct vm_area_struct *vma)
 	struct vpd_buf *buf = vma->vm_private_data;
 
 	if (buf->kind == VPD_BUF_BAR)
-		vpd_compat_vma_close(&container_of(buf, struct vpd_bar_buf, base)->vpd->core,
+		vpd_bar_vma_close(&container_of(buf, struct vpd_bar_buf, base)->vpd->core,
 				     vma);
 }
 

@@ -1,9 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Revocation of exported DMABUFs.
+ * Revocation: of BAR mappings, by vfio-pci-core's own zap (the first part
+ * of this file), and of exported DMABUFs, by us (the rest).
  *
- * BAR mappings are revoked by vfio-pci-core itself (src/compat.h).  The
- * DMABUFs we export as fds are not known to the core on any kernel: we
+ * BAR mappings: our VMAs must be zapped by vfio-pci-core itself, on every
+ * path that makes BAR memory unusable (including those that never pass
+ * through our vfio_device_ops, such as a hot reset started through a
+ * sibling's fd or runtime suspend).  6.10+: the BAR DMABUF's file shares
+ * the vfio inode's address_space (vpd_compat_share_mapping()), nothing else
+ * to do.  Up to 6.9: the core zaps the VMAs on vdev->vma_list; its entry
+ * type is private to vfio_pci_core.c but has had the same two members since
+ * the list appeared (v5.8): we mirror it, list our VMAs there, and let the
+ * core zap, unlink and kfree() them exactly like its own.
+ *
+ * Exported DMABUFs: the DMABUFs we export as fds are not known to the core on any kernel: we
  * revoke them, their CPU mappings and their importers, at each point where
  * the device's memory may become unusable, and before it does:
  *
@@ -29,6 +39,7 @@
 #include <linux/mm.h>
 #include <linux/pci.h>
 #include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <linux/srcu.h>
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
@@ -36,6 +47,102 @@
 
 #include "compat.h"
 #include "vpd.h"
+
+/* Layout of vfio_pci_core.c's private struct vfio_pci_mmap_vma (v5.8..v6.9). */
+struct vpd_core_mmap_vma {
+	struct vm_area_struct	*vma;
+	struct list_head	vma_next;
+};
+
+/* A BAR mapping's fault: the core's lock order, vma_lock then memory_lock. */
+void vpd_bar_fault_lock(struct vfio_pci_core_device *vdev)
+{
+	struct mutex *vma_lock = vpd_compat_vma_lock(vdev);
+
+	if (vma_lock)
+		mutex_lock(vma_lock);
+	down_read(&vdev->memory_lock);
+}
+
+void vpd_bar_fault_unlock(struct vfio_pci_core_device *vdev)
+{
+	struct mutex *vma_lock = vpd_compat_vma_lock(vdev);
+
+	up_read(&vdev->memory_lock);
+	if (vma_lock)
+		mutex_unlock(vma_lock);
+}
+
+/* List @vma for the core's zap unless it is listed already. */
+int vpd_bar_track_vma(struct vfio_pci_core_device *vdev,
+		      struct vm_area_struct *vma, gfp_t gfp)
+{
+	struct list_head *head = vpd_compat_vma_list(vdev);
+	struct vpd_core_mmap_vma *mmap_vma;
+
+	if (!head)
+		return 0;
+	lockdep_assert_held(vpd_compat_vma_lock(vdev));
+
+	list_for_each_entry(mmap_vma, head, vma_next)
+		if (mmap_vma->vma == vma)
+			return 0;
+
+	/* Freed by the core's zap (kfree) or by vpd_bar_untrack_vma(). */
+	mmap_vma = kmalloc(sizeof(*mmap_vma), gfp);
+	if (!mmap_vma)
+		return -ENOMEM;
+	mmap_vma->vma = vma;
+	list_add(&mmap_vma->vma_next, head);
+	return 0;
+}
+
+static void vpd_bar_untrack_vma(struct vfio_pci_core_device *vdev,
+				struct vm_area_struct *vma)
+{
+	struct list_head *head = vpd_compat_vma_list(vdev);
+	struct vpd_core_mmap_vma *mmap_vma, *tmp;
+
+	lockdep_assert_held(vpd_compat_vma_lock(vdev));
+
+	list_for_each_entry_safe(mmap_vma, tmp, head, vma_next) {
+		if (mmap_vma->vma == vma) {
+			list_del(&mmap_vma->vma_next);
+			kfree(mmap_vma);
+			break;
+		}
+	}
+}
+
+/*
+ * A split or a fork's copy of a BAR mapping: listed before fork copies PTEs
+ * into it (on 6.1 fork copies PFN-map PTEs after ->open(), with the
+ * parent's mmap_lock held for write).  The entry is tiny and ->open()
+ * cannot fail.
+ */
+void vpd_bar_vma_open(struct vfio_pci_core_device *vdev,
+		      struct vm_area_struct *vma)
+{
+	struct mutex *vma_lock = vpd_compat_vma_lock(vdev);
+
+	if (!vma_lock)
+		return;
+	mutex_lock(vma_lock);
+	WARN_ON(vpd_bar_track_vma(vdev, vma, GFP_KERNEL_ACCOUNT | __GFP_NOFAIL));
+	mutex_unlock(vma_lock);
+}
+
+void vpd_bar_vma_close(struct vfio_pci_core_device *vdev,
+		       struct vm_area_struct *vma)
+{
+	struct mutex *vma_lock = vpd_compat_vma_lock(vdev);
+
+	if (!vma_lock)
+		return;
+	mutex_lock(vma_lock);
+	vpd_bar_untrack_vma(vdev, vma);
+	mutex_unlock(vma_lock);
+}
 
 /*
  * Pins the exporting device for a user of an export that found it attached

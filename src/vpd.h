@@ -156,6 +156,14 @@ int vpd_export_memattr_feature(struct vpd_device *vpd, u32 flags,
 pgprot_t vpd_export_pgprot(pgprot_t prot, u32 memattr);
 
 /* src/revoke.c */
+void vpd_bar_fault_lock(struct vfio_pci_core_device *vdev);
+void vpd_bar_fault_unlock(struct vfio_pci_core_device *vdev);
+int vpd_bar_track_vma(struct vfio_pci_core_device *vdev,
+		      struct vm_area_struct *vma, gfp_t gfp);
+void vpd_bar_vma_open(struct vfio_pci_core_device *vdev,
+		      struct vm_area_struct *vma);
+void vpd_bar_vma_close(struct vfio_pci_core_device *vdev,
+		       struct vm_area_struct *vma);
 void vpd_revoke_init(struct vpd_device *vpd);
 void vpd_revoke_open(struct vpd_device *vpd);
 void vpd_revoke_close(struct vpd_device *vpd);
