@@ -11,6 +11,7 @@
 #include "vfio_pci_dmabuf/core.h"
 
 #include "../tests/cases/table_init.h"
+#include "../tests/cases/cfg.h"
 #include "../tests/cases/find_pfn.h"
 #include "../tests/cases/fault_around.h"
 #include "../tests/cases/vfio.h"
@@ -225,6 +226,30 @@ static void vpd_export_build_test(struct kunit *test)
 	vpdt_expect_segs(test, t, c->nr_segs, c->total_len, c->segs);
 }
 
+/* --- the config-write revoke predicate ------------------------------------ */
+
+static void vpdt_cfg_write_desc(const struct vpd_cfg_write_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+KUNIT_ARRAY_PARAM(vpdt_cfg_write, vpd_cfg_write_cases, vpdt_cfg_write_desc);
+
+static void vpd_cfg_write_test(struct kunit *test)
+{
+	const struct vpd_cfg_write_case *c = test->param_value;
+	struct vpd_cfg_peek peeks[VPD_CFG_MAX_PEEKS];
+	unsigned int i, n;
+	int revokes = 0;
+
+	n = vpd_cfg_write_peeks(&c->caps, c->pos, c->count, peeks);
+	KUNIT_ASSERT_LE(test, n, (unsigned int)VPD_CFG_MAX_PEEKS);
+	for (i = 0; i < n; i++) {
+		KUNIT_ASSERT_LT(test, peeks[i].buf_offset, c->count);
+		revokes |= vpd_cfg_peek_revokes(&peeks[i], c->bytes[peeks[i].buf_offset]);
+	}
+	KUNIT_EXPECT_EQ(test, revokes, c->revokes);
+}
+
 static struct kunit_case vfio_pci_dmabuf_core_cases[] = {
 	KUNIT_CASE_PARAM(vpd_table_init_test, vpdt_table_init_gen_params),
 	KUNIT_CASE_PARAM(vpd_find_pfn_test, vpdt_find_pfn_gen_params),
@@ -232,6 +257,7 @@ static struct kunit_case vfio_pci_dmabuf_core_cases[] = {
 	KUNIT_CASE_PARAM(vpd_bar_map_test, vpdt_bar_map_gen_params),
 	KUNIT_CASE_PARAM(vpd_export_check_header_test, vpdt_export_header_gen_params),
 	KUNIT_CASE_PARAM(vpd_export_build_test, vpdt_export_build_gen_params),
+	KUNIT_CASE_PARAM(vpd_cfg_write_test, vpdt_cfg_write_gen_params),
 	{}
 };
 

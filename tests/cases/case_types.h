@@ -112,4 +112,18 @@ struct vpd_export_build_case {
 	struct vpd_seg segs[VPDT_MAX_SEGS];
 };
 
+/*
+ * vpd_cfg_write_peeks() + vpd_cfg_peek_revokes(): a config write of
+ * `count` bytes at `pos` carrying `bytes` (count <= 8) on a device with
+ * `caps`; `revokes`: whether it may disable memory.
+ */
+struct vpd_cfg_write_case {
+	const char *name;
+	struct vpd_cfg_caps caps;
+	unsigned int pos;
+	unsigned int count;
+	unsigned char bytes[8];
+	int revokes;
+};
+
 #endif /* VPD_TEST_CASE_TYPES_H */

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "vfio_pci_dmabuf/core.h"
+#include "../cases/cfg.h"
 #include "../cases/fault_around.h"
 #include "../cases/find_pfn.h"
 #include "../cases/table_init.h"
@@ -216,3 +217,23 @@ INSTANTIATE_TEST_SUITE_P(Cases, ExportBuild, testing::ValuesIn(vpd_export_build_
                          CaseName<vpd_export_build_case>);
 
 }  // namespace
+
+// ---------------------------------------------------------------------------
+
+class CfgWrite : public testing::TestWithParam<vpd_cfg_write_case> {};
+
+TEST_P(CfgWrite, Case) {
+  const vpd_cfg_write_case &c = GetParam();
+  vpd_cfg_peek peeks[VPD_CFG_MAX_PEEKS];
+  const unsigned n = vpd_cfg_write_peeks(&c.caps, c.pos, c.count, peeks);
+  ASSERT_LE(n, unsigned{VPD_CFG_MAX_PEEKS});
+  int revokes = 0;
+  for (unsigned i = 0; i < n; i++) {
+    ASSERT_LT(peeks[i].buf_offset, c.count);
+    revokes |= vpd_cfg_peek_revokes(&peeks[i], c.bytes[peeks[i].buf_offset]);
+  }
+  EXPECT_EQ(revokes, c.revokes);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, CfgWrite, testing::ValuesIn(vpd_cfg_write_cases),
+                         CaseName<vpd_cfg_write_case>);
