@@ -161,24 +161,24 @@ static inline void vpd_compat_vm_flags_set(struct vm_area_struct *vma,
 #define VPD_VM_OPS_HUGE_FAULT(fn) .huge_fault = (fn),
 
 static inline vm_fault_t vpd_compat_insert_pmd(struct vm_fault *vmf,
-					       unsigned long pfn)
+					       unsigned long pfn, bool write)
 {
 #ifdef VPD_HAVE_VMF_INSERT_PFN_PMD_PFN_T
-	return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), false);
+	return vmf_insert_pfn_pmd(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), write);
 #else
-	return vmf_insert_pfn_pmd(vmf, pfn, false);
+	return vmf_insert_pfn_pmd(vmf, pfn, write);
 #endif
 }
 
 static inline vm_fault_t vpd_compat_insert_pud(struct vm_fault *vmf,
-					       unsigned long pfn)
+					       unsigned long pfn, bool write)
 {
 #if !defined(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP)
 	return VM_FAULT_FALLBACK;
 #elif defined(VPD_HAVE_VMF_INSERT_PFN_PMD_PFN_T)
-	return vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), false);
+	return vmf_insert_pfn_pud(vmf, __pfn_to_pfn_t(pfn, PFN_DEV), write);
 #else
-	return vmf_insert_pfn_pud(vmf, pfn, false);
+	return vmf_insert_pfn_pud(vmf, pfn, write);
 #endif
 }
 #else
@@ -186,13 +186,13 @@ static inline vm_fault_t vpd_compat_insert_pud(struct vm_fault *vmf,
 #define VPD_VM_OPS_HUGE_FAULT(fn)
 
 static inline vm_fault_t vpd_compat_insert_pmd(struct vm_fault *vmf,
-					       unsigned long pfn)
+					       unsigned long pfn, bool write)
 {
 	return VM_FAULT_FALLBACK;
 }
 
 static inline vm_fault_t vpd_compat_insert_pud(struct vm_fault *vmf,
-					       unsigned long pfn)
+					       unsigned long pfn, bool write)
 {
 	return VM_FAULT_FALLBACK;
 }

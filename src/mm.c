@@ -109,6 +109,7 @@ static vm_fault_t vpd_insert(struct vm_fault *vmf,
 			     const struct vpd_fault_target *t, pgprot_t prot)
 {
 	unsigned long addr = vmf->address & PAGE_MASK;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
 
 	lockdep_assert_held(&vdev->memory_lock);
 
@@ -119,10 +120,17 @@ static vm_fault_t vpd_insert(struct vm_fault *vmf,
 	}
 	if (pgprot_val(prot) != pgprot_val(vmf->vma->vm_page_prot))
 		return VM_FAULT_FALLBACK;
+	/*
+	 * A write fault must leave a writable entry: when the VMA's protection
+	 * is read-only for write notification (soft-dirty tracking after
+	 * clear_refs), a write reaches us through wp_huge_pmd()/wp_huge_pud()
+	 * on the present read-only entry, which only an insert with write set
+	 * makes writable (and dirty); without it the write faults forever.
+	 */
 	if (t->order == PMD_SHIFT - PAGE_SHIFT)
-		return vpd_compat_insert_pmd(vmf, t->pfn);
+		return vpd_compat_insert_pmd(vmf, t->pfn, write);
 	if (t->order == PUD_SHIFT - PAGE_SHIFT)
-		return vpd_compat_insert_pud(vmf, t->pfn);
+		return vpd_compat_insert_pud(vmf, t->pfn, write);
 	return VM_FAULT_FALLBACK;
 }
 
