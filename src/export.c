@@ -92,7 +92,12 @@ static int vpd_export_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	int idx, ret = 0;
 	u32 memattr = VFIO_DMA_BUF_MEMATTR_NC;
 
-	if (!(vma->vm_flags & VM_SHARED))
+	/*
+	 * Shared mappings only.  VM_MAYSHARE, not VM_SHARED: the mm clears
+	 * VM_SHARED (and VM_MAYWRITE) for MAP_SHARED of a read-only fd, which
+	 * is no copy-on-write mapping either.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
 
 	vpd = vpd_export_device_get(e, &idx);
