@@ -9,76 +9,23 @@
  */
 #include <linux/iommufd.h>
 
-#include "vpd_vfio.h"
-#include "uapi/linux/vfio_pci_dmabuf.h"
+#include "vpd_export.h"
 #include "kselftest_harness.h"
 
 #define SZ_2M	0x200000UL
 #define PARAM	"/sys/module/vfio_pci_dmabuf/parameters/core_dma_buf"
 
-static int export_bar2(int devfd, uint64_t off, uint64_t len)
-{
-	char buf[sizeof(struct vfio_device_feature) +
-		 sizeof(struct vfio_device_feature_dma_buf) +
-		 sizeof(struct vfio_region_dma_range)] __attribute__((aligned(8)));
-	struct vfio_device_feature *feat = (struct vfio_device_feature *)buf;
-	struct vfio_device_feature_dma_buf *db = (void *)feat->data;
-	int fd;
-
-	memset(buf, 0, sizeof(buf));
-	feat->argsz = sizeof(buf);
-	feat->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
-	db->region_index = VFIO_PCI_BAR2_REGION_INDEX;
-	db->open_flags = O_RDWR | O_CLOEXEC;
-	db->nr_ranges = 1;
-	db->dma_ranges[0].offset = off;
-	db->dma_ranges[0].length = len;
-	fd = ioctl(devfd, VFIO_DEVICE_FEATURE, feat);
-	return fd < 0 ? -errno : fd;
-}
-
-static int revoke_export(int devfd, int dmabuf)
-{
-	char buf[sizeof(struct vfio_device_feature) +
-		 sizeof(struct vfio_device_feature_dma_buf_revoke)] __attribute__((aligned(8)));
-	struct vfio_device_feature *feat = (struct vfio_device_feature *)buf;
-	struct vfio_device_feature_dma_buf_revoke *r = (void *)feat->data;
-
-	memset(buf, 0, sizeof(buf));
-	feat->argsz = sizeof(buf);
-	feat->flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE;
-	r->dmabuf_fd = dmabuf;
-	return ioctl(devfd, VFIO_DEVICE_FEATURE, feat) ? -errno : 0;
-}
-
 /* Whether vfio-pci (stock) answers feature 11: the kernel has the core's export. */
 static int core_has_export(void)
 {
-	struct vfio_device_feature feat = {
-		.argsz = sizeof(feat),
-		.flags = VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET |
-			 VFIO_DEVICE_FEATURE_DMA_BUF,
-	};
 	const char *bdf = vpd_role_bdf("VPD_DEV_STOCK");
 	struct vpd_dev d;
 	int ret;
 
 	if (!bdf || vpd_open(&d, bdf))
 		return -1;
-	ret = ioctl(d.fd, VFIO_DEVICE_FEATURE, &feat) == 0;
+	ret = vpd_feature_probe(d.fd, VFIO_DEVICE_FEATURE_GET, VFIO_DEVICE_FEATURE_DMA_BUF) == 0;
 	vpd_close(&d);
-	return ret;
-}
-
-static int write_param(const char *v)
-{
-	int fd = open(PARAM, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, v, strlen(v)) != (ssize_t)strlen(v))
-		ret = -errno;
-	close(fd);
 	return ret;
 }
 
@@ -129,14 +76,15 @@ FIXTURE_SETUP(coexist)
 
 FIXTURE_TEARDOWN(coexist)
 {
-	write_param("0");
+	vpd_write_file(PARAM, "0");
 	vpd_close(&self->dev);
 }
 
 /* Default: our DMABUF, mmap-able and revocable; iommufd refuses it. */
 TEST_F(coexist, default_is_ours)
 {
-	int fd = export_bar2(self->dev.fd, 0, SZ_2M), ret;
+	int fd = vpd_export(self->dev.fd, VFIO_PCI_BAR2_REGION_INDEX,
+			 &(struct vfio_region_dma_range){ 0, SZ_2M }, 1), ret;
 	void *p;
 
 	ASSERT_GE(fd, 0);
@@ -150,7 +98,7 @@ TEST_F(coexist, default_is_ours)
 			       ret ? strerror(-ret) : "mapped");
 		EXPECT_NE(0, ret);
 	}
-	EXPECT_EQ(0, revoke_export(self->dev.fd, fd));
+	EXPECT_EQ(0, vpd_revoke(self->dev.fd, fd));
 	close(fd);
 }
 
@@ -164,14 +112,15 @@ TEST_F(coexist, core_dma_buf_param)
 	int fd, ret;
 	void *p;
 
-	ASSERT_EQ(0, write_param("1"));
-	fd = export_bar2(self->dev.fd, 0, SZ_2M);
+	ASSERT_EQ(0, vpd_write_file(PARAM, "1"));
+	fd = vpd_export(self->dev.fd, VFIO_PCI_BAR2_REGION_INDEX,
+			 &(struct vfio_region_dma_range){ 0, SZ_2M }, 1);
 	ASSERT_GE(fd, 0) TH_LOG("export: %s", strerror(-fd));
 	p = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (self->core_export) {
 		EXPECT_EQ(MAP_FAILED, p);
 		EXPECT_EQ(EINVAL, errno);
-		EXPECT_EQ(-EINVAL, revoke_export(self->dev.fd, fd));
+		EXPECT_EQ(-EINVAL, vpd_revoke(self->dev.fd, fd));
 		ret = iommufd_map_file(fd, SZ_2M);
 		ksft_print_msg("IOMMU_IOAS_MAP_FILE of vfio-pci-core's DMABUF: %s\n",
 			       ret ? strerror(-ret) : "mapped");
@@ -179,12 +128,12 @@ TEST_F(coexist, core_dma_buf_param)
 	} else {
 		ksft_print_msg("no vfio-pci-core export on this kernel: core_dma_buf ignored\n");
 		EXPECT_NE(MAP_FAILED, p);
-		EXPECT_EQ(0, revoke_export(self->dev.fd, fd));
+		EXPECT_EQ(0, vpd_revoke(self->dev.fd, fd));
 	}
 	if (p != MAP_FAILED)
 		munmap(p, SZ_2M);
 	close(fd);
-	ASSERT_EQ(0, write_param("0"));
+	ASSERT_EQ(0, vpd_write_file(PARAM, "0"));
 }
 
 TEST_HARNESS_MAIN

@@ -4,11 +4,7 @@
  * on an identical device.  Prints its report as TAP comments and ends with
  * one TAP result, so the VM harness checks it like any other test.
  */
-#include <sys/socket.h>
-#include <sys/wait.h>
-
-#include "vpd_vfio.h"
-#include "uapi/linux/vfio_pci_dmabuf.h"
+#include "vpd_export.h"
 
 #define SZ_4K	0x1000UL
 #define SZ_2M	0x200000UL
@@ -38,81 +34,6 @@ static void maps_line(void *addr)
 }
 
 
-/* Export two ranges of BAR2 as a DMABUF: its fd, or -errno. */
-static int export_two(int devfd, const uint64_t off[2], const uint64_t len[2])
-{
-	char buf[sizeof(struct vfio_device_feature) +
-		 sizeof(struct vfio_device_feature_dma_buf) +
-		 2 * sizeof(struct vfio_region_dma_range)] __attribute__((aligned(8)));
-	struct vfio_device_feature *feat = (struct vfio_device_feature *)buf;
-	struct vfio_device_feature_dma_buf *db = (void *)feat->data;
-	int fd;
-
-	memset(buf, 0, sizeof(buf));
-	feat->argsz = sizeof(buf);
-	feat->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
-	db->region_index = VFIO_PCI_BAR2_REGION_INDEX;
-	db->open_flags = O_RDWR | O_CLOEXEC;
-	db->nr_ranges = 2;
-	for (int i = 0; i < 2; i++) {
-		db->dma_ranges[i].offset = off[i];
-		db->dma_ranges[i].length = len[i];
-	}
-	fd = ioctl(devfd, VFIO_DEVICE_FEATURE, feat);
-	return fd < 0 ? -errno : fd;
-}
-
-static int revoke_for_good(int devfd, int dmabuf)
-{
-	char buf[sizeof(struct vfio_device_feature) +
-		 sizeof(struct vfio_device_feature_dma_buf_revoke)] __attribute__((aligned(8)));
-	struct vfio_device_feature *feat = (struct vfio_device_feature *)buf;
-	struct vfio_device_feature_dma_buf_revoke *r = (void *)feat->data;
-
-	memset(buf, 0, sizeof(buf));
-	feat->argsz = sizeof(buf);
-	feat->flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE;
-	r->dmabuf_fd = dmabuf;
-	return ioctl(devfd, VFIO_DEVICE_FEATURE, feat) ? -errno : 0;
-}
-
-static int send_fd(int sock, int fd)
-{
-	char c = 'f', cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	char c, cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { .iov_base = &c, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -1;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 /*
  * The helper process: holds nothing but the DMABUF fd it receives.  Maps
  * the slice, checks it sees the BAR bytes of the two ranges, writes a
@@ -123,10 +44,10 @@ static int helper(int sock, const uint64_t off[2], const uint64_t len[2])
 {
 	size_t total = len[0] + len[1];
 	uint64_t *m, v;
-	int fd = recv_fd(sock), ok = 1;
+	int fd, ok = 1;
 	char c;
 
-	if (fd < 0)
+	if (vpd_recv_fd(sock, &c, 1, &fd) != 1 || fd < 0)
 		return 10;
 	m = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED)
@@ -157,15 +78,18 @@ static int helper(int sock, const uint64_t off[2], const uint64_t len[2])
 /* 4. A slice handed to a helper process, then revoked for good. */
 static void handoff(struct vpd_dev *ours, uint64_t *bar, size_t bar_len)
 {
-	const uint64_t off[2] = { 4 * SZ_2M, 16 * SZ_2M + 3 * SZ_4K };
-	const uint64_t len[2] = { SZ_2M, 16 * SZ_4K };
+	const struct vfio_region_dma_range r[2] = {
+		{ 4 * SZ_2M, SZ_2M }, { 16 * SZ_2M + 3 * SZ_4K, 16 * SZ_4K },
+	};
+	const uint64_t off[2] = { r[0].offset, r[1].offset };
+	const uint64_t len[2] = { r[0].length, r[1].length };
 	int sv[2], dmabuf, status;
 	char c;
 	pid_t pid;
 
 	say("4. A slice of the BAR handed to another process, then revoked.\n");
 	vpd_fill(bar, bar_len, 0x5eed);
-	dmabuf = export_two(ours->fd, off, len);
+	dmabuf = vpd_export(ours->fd, VFIO_PCI_BAR2_REGION_INDEX, r, 2);
 	if (dmabuf < 0) {
 		fail("export failed");
 		return;
@@ -186,7 +110,7 @@ static void handoff(struct vpd_dev *ours, uint64_t *bar, size_t bar_len)
 		_exit(helper(sv[1], off, len));
 	}
 	close(sv[1]);
-	if (send_fd(sv[0], dmabuf)) {
+	if (vpd_send_fd(sv[0], dmabuf, "f", 1)) {
 		fail("SCM_RIGHTS");
 		return;
 	}
@@ -198,7 +122,7 @@ static void handoff(struct vpd_dev *ours, uint64_t *bar, size_t bar_len)
 	    bar[off[0] / 8] == 0x4e1f ? "yes" : "NO");
 	if (bar[off[0] / 8] != 0x4e1f)
 		fail("helper's write not seen");
-	if (revoke_for_good(ours->fd, dmabuf))
+	if (vpd_revoke(ours->fd, dmabuf))
 		fail("revoke failed");
 	else
 		say("   primary: VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE\n");

@@ -7,50 +7,12 @@
  * 2 MiB entries.  Needs the debug kernels (skipped where the page tables
  * cannot be read: stock 6.1 has no PTDUMP_DEBUGFS).
  */
-#include "vpd_vfio.h"
-#include "uapi/linux/vfio_pci_dmabuf.h"
+#include "vpd_export.h"
 #include "kselftest_harness.h"
 
 #define SZ_4K	0x1000UL
 #define SZ_2M	0x200000UL
 #define PTDUMP	"/sys/kernel/debug/page_tables/current_kernel"
-
-/* Export [off, off + len) of BAR2: the DMABUF fd or -errno. */
-static int export_bar2(int devfd, uint64_t off, uint64_t len)
-{
-	char buf[sizeof(struct vfio_device_feature) +
-		 sizeof(struct vfio_device_feature_dma_buf) +
-		 sizeof(struct vfio_region_dma_range)] __attribute__((aligned(8)));
-	struct vfio_device_feature *feat = (struct vfio_device_feature *)buf;
-	struct vfio_device_feature_dma_buf *db = (void *)feat->data;
-	int fd;
-
-	memset(buf, 0, sizeof(buf));
-	feat->argsz = sizeof(buf);
-	feat->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
-	db->region_index = VFIO_PCI_BAR2_REGION_INDEX;
-	db->open_flags = O_RDWR | O_CLOEXEC;
-	db->nr_ranges = 1;
-	db->dma_ranges[0].offset = off;
-	db->dma_ranges[0].length = len;
-	fd = ioctl(devfd, VFIO_DEVICE_FEATURE, feat);
-	return fd < 0 ? -errno : fd;
-}
-
-static int set_memattr(int devfd, int dmabuf, uint32_t attr)
-{
-	char buf[sizeof(struct vfio_device_feature) +
-		 sizeof(struct vfio_device_feature_dma_buf_memattr)] __attribute__((aligned(8)));
-	struct vfio_device_feature *feat = (struct vfio_device_feature *)buf;
-	struct vfio_device_feature_dma_buf_memattr *m = (void *)feat->data;
-
-	memset(buf, 0, sizeof(buf));
-	feat->argsz = sizeof(buf);
-	feat->flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR;
-	m->dmabuf_fd = dmabuf;
-	m->memattr = attr;
-	return ioctl(devfd, VFIO_DEVICE_FEATURE, feat) ? -errno : 0;
-}
 
 /* The page-table entry covering @addr, as ptdump prints it. */
 struct pt_entry {
@@ -131,7 +93,8 @@ FIXTURE_SETUP(memattr)
 		SKIP(return, "no %s (CONFIG_PTDUMP_DEBUGFS)", PTDUMP);
 	ASSERT_EQ(0, vpd_open(&self->dev, bdf));
 	self->len = 2 * SZ_2M;
-	self->dmabuf = export_bar2(self->dev.fd, 0, self->len);
+	self->dmabuf = vpd_export(self->dev.fd, VFIO_PCI_BAR2_REGION_INDEX,
+				  &(struct vfio_region_dma_range){ 0, self->len }, 1);
 	ASSERT_GE(self->dmabuf, 0) TH_LOG("export: %s", strerror(-self->dmabuf));
 	self->map = vpd_mmap_at(self->dmabuf, 0, self->len, SZ_2M, 0,
 				PROT_READ | PROT_WRITE, MAP_SHARED);
@@ -180,7 +143,7 @@ TEST_F(memattr, wc_request_and_pat)
 	long faults;
 
 	ASSERT_EQ(0, ptdump_lookup((unsigned long)self->map, &before));
-	ASSERT_EQ(0, set_memattr(self->dev.fd, self->dmabuf, VFIO_DMA_BUF_MEMATTR_WC));
+	ASSERT_EQ(0, vpd_memattr(self->dev.fd, self->dmabuf, VFIO_DMA_BUF_MEMATTR_WC));
 	/* Zapped: the first touch of each 2 MiB window faults again. */
 	faults = vpd_touch_all(self->map, self->len);
 	EXPECT_GE(faults, 1);
@@ -197,7 +160,7 @@ TEST_F(memattr, wc_request_and_pat)
 	 * keeps the page table that the WC faults populated, so the PMD stays
 	 * a table until the mapping goes.)
 	 */
-	ASSERT_EQ(0, set_memattr(self->dev.fd, self->dmabuf, VFIO_DMA_BUF_MEMATTR_NC));
+	ASSERT_EQ(0, vpd_memattr(self->dev.fd, self->dmabuf, VFIO_DMA_BUF_MEMATTR_NC));
 	EXPECT_GE(vpd_touch_all(self->map, self->len), 1);
 	ASSERT_EQ(0, ptdump_lookup((unsigned long)self->map, &after));
 	EXPECT_EQ(before.pcd, after.pcd);

@@ -12,8 +12,7 @@
  */
 #include <sys/wait.h>
 
-#include "vpd_vfio.h"
-#include "uapi/linux/vfio_pci_dmabuf.h"
+#include "vpd_export.h"
 #include "kselftest_harness.h"
 
 #define SZ_2M	0x200000UL
@@ -175,26 +174,14 @@ TEST_F_TIMEOUT(sd, bar_reset_read_write, 2 * DEADLINE + 30)
  */
 TEST(export_write_after_reset)
 {
-	char buf[sizeof(struct vfio_device_feature) +
-		 sizeof(struct vfio_device_feature_dma_buf) +
-		 sizeof(struct vfio_region_dma_range)] __attribute__((aligned(8)));
-	struct vfio_device_feature *feat = (struct vfio_device_feature *)buf;
-	struct vfio_device_feature_dma_buf *db = (void *)feat->data;
+	const struct vfio_region_dma_range r = { 4 * SZ_2M, 2 * SZ_2M };
 	const char *bdf = vpd_role_bdf("VPD_DEV_OURS");
 	struct vpd_dev dev;
 	int fd, st;
 
 	ASSERT_NE(NULL, bdf);
 	ASSERT_EQ(0, vpd_open(&dev, bdf));
-	memset(buf, 0, sizeof(buf));
-	feat->argsz = sizeof(buf);
-	feat->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
-	db->region_index = VFIO_PCI_BAR2_REGION_INDEX;
-	db->open_flags = O_RDWR | O_CLOEXEC;
-	db->nr_ranges = 1;
-	db->dma_ranges[0].offset = 4 * SZ_2M;
-	db->dma_ranges[0].length = 2 * SZ_2M;
-	fd = ioctl(dev.fd, VFIO_DEVICE_FEATURE, feat);
+	fd = vpd_export(dev.fd, VFIO_PCI_BAR2_REGION_INDEX, &r, 1);
 	ASSERT_GE(fd, 0);
 	st = run(fd, 0, 2 * SZ_2M, 0);
 	ksft_print_msg("SOFTDIRTY ours export, write first: %s\n", describe(st));
