@@ -26,6 +26,9 @@ static_assert(VPD_MAX_RANGES * sizeof(struct vfio_region_dma_range) <= SZ_64K);
 static_assert(sizeof(struct vpd_dma_range) == sizeof(struct vfio_region_dma_range));
 static_assert(offsetof(struct vpd_dma_range, length) ==
 	      offsetof(struct vfio_region_dma_range, length));
+/* vpd_export_from_feature() reads the fd first. */
+static_assert(offsetof(struct vfio_device_feature_dma_buf_revoke, dmabuf_fd) == 0);
+static_assert(offsetof(struct vfio_device_feature_dma_buf_memattr, dmabuf_fd) == 0);
 
 static const struct dma_buf_ops vpd_export_ops;
 
@@ -261,14 +264,29 @@ err_free_ranges:
 }
 
 /*
- * The export named by a user's fd, with a reference on its DMABUF, or an
- * ERR_PTR: -EBADF (not an fd), -EINVAL (not a DMABUF exported by this
- * driver).
+ * The common part of our SET features: check the request, copy its
+ * argument (@size bytes at @req, whose first member is the DMABUF fd) and
+ * find the export it names, with a reference on its DMABUF (*@dmabufp).
+ * NULL for a PROBE that succeeded; ERR_PTR(-EBADF) for no fd, -EINVAL for
+ * a DMABUF that is not an export of this driver (or a bad request).
  */
-static struct vpd_export *vpd_export_get(int fd, struct dma_buf **dmabufp)
+static struct vpd_export *vpd_export_from_feature(u32 flags, void __user *arg,
+						  size_t argsz, void *req,
+						  size_t size,
+						  struct dma_buf **dmabufp)
 {
-	struct dma_buf *dmabuf = dma_buf_get(fd);
+	struct dma_buf *dmabuf;
+	s32 fd;
+	int ret;
 
+	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET, size);
+	if (ret != 1)
+		return ERR_PTR(ret);
+	if (copy_from_user(req, arg, size))
+		return ERR_PTR(-EFAULT);
+	memcpy(&fd, req, sizeof(fd));
+
+	dmabuf = dma_buf_get(fd);
 	if (IS_ERR(dmabuf))
 		return ERR_CAST(dmabuf);
 	if (dmabuf->ops != &vpd_export_ops) {
@@ -288,16 +306,9 @@ int vpd_export_revoke_feature(struct vpd_device *vpd, u32 flags,
 	struct vpd_export *e;
 	int ret;
 
-	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET,
-				 sizeof(req));
-	if (ret != 1)
-		return ret;
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-
-	e = vpd_export_get(req.dmabuf_fd, &dmabuf);
-	if (IS_ERR(e))
-		return PTR_ERR(e);
+	e = vpd_export_from_feature(flags, arg, argsz, &req, sizeof(req), &dmabuf);
+	if (IS_ERR_OR_NULL(e))
+		return PTR_ERR_OR_ZERO(e);
 	ret = vpd_export_revoke_for_good(vpd, e);
 	dma_buf_put(dmabuf);
 	return ret;
@@ -312,16 +323,9 @@ int vpd_export_memattr_feature(struct vpd_device *vpd, u32 flags,
 	struct vpd_export *e;
 	int ret;
 
-	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_SET,
-				 sizeof(req));
-	if (ret != 1)
-		return ret;
-	if (copy_from_user(&req, arg, sizeof(req)))
-		return -EFAULT;
-
-	e = vpd_export_get(req.dmabuf_fd, &dmabuf);
-	if (IS_ERR(e))
-		return PTR_ERR(e);
+	e = vpd_export_from_feature(flags, arg, argsz, &req, sizeof(req), &dmabuf);
+	if (IS_ERR_OR_NULL(e))
+		return PTR_ERR_OR_ZERO(e);
 	if (req.memattr != VFIO_DMA_BUF_MEMATTR_NC &&
 	    req.memattr != VFIO_DMA_BUF_MEMATTR_WC)
 		ret = -ENOENT;
