@@ -115,9 +115,12 @@ static void vpd_bar_untrack_vma(struct vfio_pci_core_device *vdev,
 }
 
 /*
- * A split or a fork's copy of a BAR mapping: listed before fork copies PTEs
- * into it (on 6.1 fork copies PFN-map PTEs after ->open(), with the
- * parent's mmap_lock held for write).  The entry is tiny and ->open()
+ * A split or a fork's copy of a BAR mapping gets listed.  A fork's copy
+ * cannot miss a zap although 6.1's fork copies the PTEs *before* calling
+ * ->open(): fork holds the parent's mmap_lock for write throughout, and the
+ * core's zap takes the mmap_lock of each listed VMA's mm (the parent's is
+ * listed since its first fault, or has no PTE to copy) before zapping, so
+ * it waits until the copy is listed.  The entry is tiny and ->open()
  * cannot fail.
  */
 void vpd_bar_vma_open(struct vfio_pci_core_device *vdev,
