@@ -123,6 +123,178 @@ class ParseResults(unittest.TestCase):
         rc, r = run('', GOOD_RESULTS)
         self.assertEqual(rc, 1)
 
+    def test_kmemleak_counted_apart(self):
+        res = GOOD_RESULTS.replace(
+            'VPD-KMEMLEAK-BEGIN\n',
+            'VPD-KMEMLEAK-BEGIN\nunreferenced object 0xffff888006e4e680 (size 96):\n'
+            '  comm "insmod", pid 74, jiffies 4294906841\n'
+            'unreferenced object 0xffff888006e4e700 (size 96):\n'
+            '  comm "insmod", pid 74, jiffies 4294906841\n')
+        rc, r = run(GOOD_CONSOLE, res)
+        self.assertEqual(rc, 1)
+        self.assertEqual(r['kmemleak'], 2)
+        self.assertEqual(r['splats'], 2)
+        self.assertTrue(r['splat_lines'][0].startswith('kmemleak: unreferenced object 0x'))
+        rc, r = run(GOOD_CONSOLE, GOOD_RESULTS)
+        self.assertEqual(r['kmemleak'], 0)
+
+    # Splat headers as the kernel prints them, some behind a pr_fmt()
+    # prefix: each must count as exactly one splat.
+    SPLATS = (
+        'watchdog: BUG: soft lockup - CPU#0 stuck for 22s! [insmod:75]',
+        'watchdog: Watchdog detected hard LOCKUP on cpu 1',
+        'watchdog: CPU1: Watchdog detected hard LOCKUP on cpu 0',
+        'NMI watchdog: Watchdog detected hard LOCKUP on cpu 1',
+        'rcu: INFO: rcu_preempt self-detected stall on CPU',
+        'rcu: INFO: rcu_sched detected stalls on CPUs/tasks:',
+        'rcu: INFO: rcu_preempt detected expedited stalls on CPUs/tasks: {',
+        'INFO: rcu_tasks detected stalls on tasks:',
+        'INFO: task kworker/0:1:12 blocked for more than 120 seconds.',
+        'INFO: task X blocked for more than 30 seconds.',
+        'INFO: task insmod:80 blocked in I/O wait for more than 120 seconds.',
+        'WARNING: possible circular locking dependency detected',
+        'WARNING: possible recursive locking detected',
+        'INFO: possible irq lock inversion dependency detected',
+        'INFO: trying to register non-static key.',
+        'BUG: KASAN: slab-out-of-bounds in vpd_plant_kasan_init+0xbd/0x1000 [vpd_plant_kasan]',
+        'BUG: KASAN: slab-use-after-free in f+0x1/0x2',
+        'BUG: KFENCE: out-of-bounds read in f+0x1/0x2',
+        'BUG: sleeping function called from invalid context at mm/slub.c:4135',
+        'BUG: kernel NULL pointer dereference, address: 0000000000000008',
+        'workqueue: BUG: workqueue lockup - pool cpus=0 node=0 flags=0x0 nice=0 stuck for 31s!',
+        'BUG: workqueue lockup - pool cpus=0 node=0 flags=0x0 nice=0 stuck for 31s!',
+        'list_add corruption. next->prev should be prev (ffff8880), but was 0000000000000000. (next=ffff8881).',
+        'list_del corruption, ffff888006a01820->next is LIST_POISON1 (dead000000000100)',
+        'kernel BUG at mm/page_table_check.c:118!',
+        'WARNING: CPU: 0 PID: 74 at vpd-plant-warn.c:13 vpd_plant_warn_init+0x1d/0x1000 [vpd_plant_warn]',
+        'Oops: general protection fault, probably for non-canonical address 0xdffffc0000000001: 0000 [#1] SMP KASAN',
+        'general protection fault, probably for non-canonical address 0xdead: 0000 [#1]',
+        'Kernel panic - not syncing: softlockup: hung tasks',
+        'UBSAN: array-index-out-of-bounds in src/mm.c:12:3',
+    )
+
+    def test_splat_patterns(self):
+        for line in self.SPLATS:
+            for stamp in ('', '[   12.345678] ', '[   12.345678][    T1] '):
+                with self.subTest(line=line, stamp=stamp):
+                    rc, r = run(GOOD_CONSOLE + stamp + line + '\n', GOOD_RESULTS)
+                    self.assertEqual(rc, 1)
+                    self.assertEqual(r['splats'], 1)
+                    self.assertEqual(r['splat_lines'], [line])
+
+    # Lines that look like the above but are not splats.
+    HARMLESS = (
+        'rcu: Hierarchical RCU implementation.',
+        'rcu: \tRCU event tracing is enabled.',
+        'rcu: RCU calculated value of scheduler-enlistment delay is 25 jiffies.',
+        'rcu: srcu_init: Setting srcu_struct sizes based on contention.',
+        'watchdog: Delayed init of the lockup detector failed: -19',
+        'watchdog: Hard watchdog permanently disabled',
+        'NMI watchdog: Perf NMI watchdog permanently disabled',
+        'kmemleak: Kernel memory leak detector initialized (mem pool available: 15022)',
+        'kmemleak: Automatic memory scanning thread started',
+        # counted from /sys/kernel/debug/kmemleak, not from this line
+        'kmemleak: 4 new suspected memory leaks (see /sys/kernel/debug/kmemleak)',
+        'Kernel command line: console=ttyS0 intel_iommu=on edd=off panic=-1',
+        'ACPI BIOS Error (bug): Could not resolve symbol [\\_SB.PCI0], AE_NOT_FOUND',
+        'x86/cpu: BUG: not a real prefix: BUG: KASAN: slab-out-of-bounds',
+        'vfio-pci 0000:00:04.0: WARNING: is not a splat header',
+        '        ok 3 BUG: in a test name',
+        '    # case: EXPECTATION FAILED at x.c:1 WARNING: text',
+        'softlockup: not a watchdog line',
+        'Spectre V2 : Mitigation: Retpolines',
+        'INFO: NMI handler (perf_event_nmi_handler) took too long to run: 1.2 msecs',
+        'INFO: task insmod:80 is blocked on a mutex likely owned by task rmmod:81.',
+        'list_add of an entry that went fine',
+        'Freeing unused kernel image (initmem) memory: 1236K',
+    )
+
+    def test_harmless_lookalikes(self):
+        for line in self.HARMLESS:
+            with self.subTest(line=line):
+                rc, r = run(GOOD_CONSOLE + '[    1.5] ' + line + '\n', GOOD_RESULTS)
+                self.assertEqual(rc, 0)
+                self.assertEqual(r['splats'], 0)
+
+    def test_list_corruption_counted_once(self):
+        msg = ('list_add corruption. prev->next should be next (ffff8880), but was '
+               'ffff8881. (prev=ffff8882).')
+        warn = ('------------[ cut here ]------------\n' + msg + '\n'
+                'WARNING: CPU: 1 PID: 80 at lib/list_debug.c:32 '
+                '__list_add_valid_or_report+0x99/0xd0\n'
+                'Modules linked in: vfio_pci_dmabuf(O)\n')
+        bug = (msg + '\n------------[ cut here ]------------\n'
+               'kernel BUG at lib/list_debug.c:32!\n'
+               'Oops: invalid opcode: 0000 [#1] SMP KASAN\n')
+        for name, text, n in (('warn', warn, 1), ('bug', bug, 2), ('alone', msg + '\n', 1),
+                              ('twice', warn + warn, 2)):
+            with self.subTest(name):
+                rc, r = run(GOOD_CONSOLE + text, GOOD_RESULTS)
+                self.assertEqual(rc, 1)
+                self.assertEqual(r['splats'], n)
+                self.assertTrue(r['splat_lines'][0].startswith('list_add corruption.'))
+        # The corruption message and its header are one entry.
+        rc, r = run(GOOD_CONSOLE + warn, GOOD_RESULTS)
+        self.assertIn('| WARNING: CPU: 1 PID: 80 at lib/list_debug.c:32', r['splat_lines'][0])
+        # A header far from the message is a splat of its own.
+        far = msg + '\n' + 'x\n' * 10 + 'WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2\n'
+        rc, r = run(GOOD_CONSOLE + far, GOOD_RESULTS)
+        self.assertEqual(r['splats'], 2)
+
+    def test_soft_lockup_report(self):
+        con = GOOD_CONSOLE + (
+            'vpd-plant-softlockup: spinning for 5 s\n'
+            'watchdog: BUG: soft lockup - CPU#0 stuck for 3s! [insmod:75]\n'
+            'Modules linked in: vpd_plant_softlockup(O+) vfio_pci_dmabuf(O)\n'
+            'irq event stamp: 653270\n'
+            'CPU: 0 UID: 0 PID: 75 Comm: insmod Tainted: G           O       6.12.117 #1\n'
+            'Call Trace:\n <TASK>\n vpd_plant_softlockup_init+0x34/0x1000 [vpd_plant_softlockup]\n'
+            ' </TASK>\nvpd-plant-softlockup: done\n')
+        rc, r = run(con, GOOD_RESULTS)
+        self.assertEqual(rc, 1)
+        self.assertEqual(r['splats'], 1)
+
+    def test_rcu_stall_report(self):
+        con = GOOD_CONSOLE + (
+            'rcu: INFO: rcu_preempt self-detected stall on CPU\n'
+            'rcu: \t0-....: (2100 ticks this GP) idle=1234/1/0x4000000000000000 '
+            'softirq=1/1 fqs=1050\n'
+            'rcu: \t(t=2100 jiffies g=1234 q=5 ncpus=2)\n'
+            'rcu: INFO: Stall ended before state dump start\n')
+        rc, r = run(con, GOOD_RESULTS)
+        self.assertEqual(rc, 1)
+        self.assertEqual(r['splats'], 1)
+
+    def test_plant_load_failure(self):
+        res = GOOD_RESULTS.replace('VPD-SETUP-OK\n', 'VPD-SETUP-OK\nVPD-PLANT-LOAD-FAIL leak\n')
+        rc, r = run(GOOD_CONSOLE, res)
+        self.assertEqual(rc, 1)
+        self.assertEqual(r['problems'], ['VPD-PLANT-LOAD-FAIL leak'])
+
+    def test_kunit_suite_of_a_loaded_module(self):
+        # A suite in a module runs when the module loads, outside the
+        # harness's KUnit block; its failure still counts.
+        con = GOOD_CONSOLE + (
+            'KTAP version 1\n1..1\n'
+            '    KTAP version 1\n'
+            '    # Subtest: vpd_plant_kunit\n'
+            '    # module: vpd_plant_kunit\n'
+            '    1..1\n'
+            '    # vpd_plant_kunit_fails: EXPECTATION FAILED at vpd-plant-kunit.c:12\n'
+            '    Expected 1 == 2, but\n'
+            '\n'
+            'planted failure\n'
+            '    # vpd_plant_kunit_fails: pass:0 fail:1 skip:0 total:1\n'
+            '    not ok 1 vpd_plant_kunit_fails\n'
+            '# vpd_plant_kunit: pass:0 fail:1 skip:0 total:1\n'
+            '# Totals: pass:0 fail:1 skip:0 total:1\n'
+            'not ok 1 vpd_plant_kunit\n')
+        res = GOOD_RESULTS.replace('VPD-KUNIT-BEGIN\nVPD-KUNIT-END\n', '')
+        rc, r = run(con, res, kunit=False)
+        self.assertEqual(rc, 1)
+        self.assertEqual(r['kunit'], {'passed': 2, 'failed': 1, 'skipped': 0})
+        self.assertEqual(r['splats'], 0)
+
 
 if __name__ == '__main__':
     unittest.main(verbosity=1)
