@@ -116,7 +116,7 @@ FIXTURE_TEARDOWN(memattr)
  * NC: uncached-minus, as vfio-pci's own BAR mappings (PCD, not PWT, not
  * PAT); the whole mapping, at both entry sizes the kernel uses.
  */
-TEST_F(memattr, nc_is_uncached)
+TEST_F_TIMEOUT(memattr, nc_is_uncached, 120)
 {
 	struct pt_entry e;
 
@@ -137,7 +137,7 @@ TEST_F(memattr, nc_is_uncached)
  * honours WC here (PWT without PCD), it fails and the documentation must
  * change with it.
  */
-TEST_F(memattr, wc_request_and_pat)
+TEST_F_TIMEOUT(memattr, wc_request_and_pat, 180)
 {
 	struct pt_entry before, after;
 	long faults;

@@ -270,6 +270,14 @@ static inline void vpd_compat_unmap_ranges(struct dma_buf_attachment *attach,
 					   struct sg_table *sgt,
 					   enum dma_data_direction dir)
 {
+	/*
+	 * dma_buf_phys_vec_to_sgt() zeroes orig_nents (the table has no CPU
+	 * list), and dma_buf_free_sgt()'s sg_free_table() frees orig_nents
+	 * entries: as 7.3 has it, the scatterlist leaks at every unmap
+	 * (kmemleak shows it, for vfio-pci-core's DMABUFs too).  Every entry
+	 * is in use (the mapper warns otherwise): give the count back.
+	 */
+	sgt->orig_nents = sgt->nents;
 	dma_buf_free_sgt(attach, sgt, dir);
 }
 #else
