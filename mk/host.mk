@@ -6,8 +6,9 @@
 # alone:  make -f mk/host.mk check-host
 #
 # Targets:
-#   check-host   unit tests + kernel-flags check + fuzz-short; ends with
-#                "N passed, N failed" and fails if anything failed
+#   check-host   unit tests (death tests included) + kernel-flags check +
+#                fuzz-short; ends with "N passed, N failed" and fails if
+#                anything failed
 #   fuzz         fuzz for $(FUZZ_TIME) seconds (default 600)
 #   fuzz-short   fuzz for $(FUZZ_SHORT_TIME) seconds (default 30)
 #   bench-core   writes build/bench/core.json
@@ -67,8 +68,10 @@ $(VPD_HOST_OUT)/core.o: $(VPD_CORE_DEPS)
 	$(VPD_HOST_CXX) $(VPD_HOST_CXXFLAGS) -c $< -o $@
 
 # The case tables omit the outputs of failing cases: C designated
-# initialisers zero them, g++ warns about it.
-$(VPD_HOST_OUT)/%.o: $(VPD_ROOT)/tests/host/%.cpp $(VPD_CORE_DEPS) $(VPD_CASES)
+# initialisers zero them, g++ warns about it.  reference_test checks the
+# fuzzer's reference model against the case tables.
+$(VPD_HOST_OUT)/%.o: $(VPD_ROOT)/tests/host/%.cpp $(VPD_CORE_DEPS) $(VPD_CASES) \
+		$(VPD_ROOT)/tests/fuzz/reference.hpp
 	@mkdir -p $(@D)
 	$(VPD_HOST_CXX) $(VPD_HOST_CXXFLAGS) -Wno-missing-field-initializers -c $< -o $@
 
@@ -106,7 +109,8 @@ $(VPD_FUZZ_BIN): $(VPD_ROOT)/tests/fuzz/fuzz_core.cpp $(VPD_ROOT)/tests/fuzz/ref
 	$(VPD_FUZZ_CXX) -std=gnu++17 $(VPD_FUZZ_FLAGS) $< $(VPD_FUZZ_OUT)/core.o \
 		$(VPD_FUZZ_OUT)/linear.o -o $@
 
-# $(1): seconds.  Prints "fuzz: N execs in S s, no mismatch" or fails.
+# $(1): seconds.  Prints "fuzz: N execs in S s (R/s; lookups N, bar_map N,
+# export N, cfg_write N), no mismatch" or fails.
 define vpd_run_fuzz
 	@mkdir -p $(VPD_FUZZ_OUT)/corpus $(VPD_FUZZ_OUT)/artifacts
 	@echo "fuzz: running $(1) s (log: $(VPD_FUZZ_OUT)/fuzz.log)"
@@ -114,7 +118,9 @@ define vpd_run_fuzz
 		-rss_limit_mb=4096 -artifact_prefix=$(VPD_FUZZ_OUT)/artifacts/ \
 		$(VPD_FUZZ_OUT)/corpus > $(VPD_FUZZ_OUT)/fuzz.log 2>&1; then \
 		execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $(VPD_FUZZ_OUT)/fuzz.log); \
-		echo "fuzz: $$execs execs in $(1) s, no mismatch"; \
+		rate=$$(sed -n 's/^stat::average_exec_per_sec: *//p' $(VPD_FUZZ_OUT)/fuzz.log); \
+		modes=$$(sed -n 's/^fuzz-modes: //p' $(VPD_FUZZ_OUT)/fuzz.log); \
+		echo "fuzz: $$execs execs in $(1) s ($$rate/s; $$modes), no mismatch"; \
 	else \
 		grep -E "MISMATCH|ERROR|SUMMARY|Test unit written" $(VPD_FUZZ_OUT)/fuzz.log | head -20; \
 		echo "fuzz: FAILED (see $(VPD_FUZZ_OUT)/fuzz.log)"; exit 1; \

@@ -29,7 +29,9 @@ class Geometry {
     const Maybe<ByteLen> base = bytes_of(*pages);
     if (!base)
       return error(Errno::kInval);
-    if (!checked_add(offset_after(*base), *checked_sub(end, start)))
+    Preconditions pre;
+    const ByteLen len = pre.value(checked_sub(end, start));  // start < end
+    if (!checked_add(offset_after(*base), len) || !pre.held())
       return error(Errno::kInval);
     return Geometry(start, end, offset_after(*base));
   }
@@ -126,18 +128,25 @@ struct Run {
 
   // Distances from `a` to the edges of the window, the VMA and the segment
   // (the segment lies inside the buffer).  All subtractions are of a smaller
-  // value from a larger one.
+  // value from a larger one (win_lo <= a, start <= a < end, into_window <
+  // window), `back` pages lie before `a` in the segment, and back + fwd is
+  // at most the window: preconditions, checked.
+  Preconditions pre;
   const ByteLen window = kPmdOrder.bytes();
   const VirtAddr win_lo = align_down(a, window);
-  const ByteLen into_window = *checked_sub(a, win_lo);
-  const ByteLen back = min(min(into_window, *checked_sub(a, geom->start())), seg.head_before(off));
-  const ByteLen fwd =
-      min(min(*checked_sub(window, into_window), *checked_sub(geom->end(), a)), seg.tail_from(off));
+  const ByteLen into_window = pre.value(checked_sub(a, win_lo));
+  const ByteLen back =
+      min(min(into_window, pre.value(checked_sub(a, geom->start()))), seg.head_before(off));
+  const ByteLen fwd = min(min(pre.value(checked_sub(window, into_window)),
+                              pre.value(checked_sub(geom->end(), a))),
+                          seg.tail_from(off));
 
   Run run;
-  run.start = *checked_sub(a, back);
-  run.pfn = *checked_sub(pfn_of(seg.phys_at(off)), pages_in(back));
-  run.pages = pages_in(*checked_add(back, fwd));
+  run.start = pre.value(checked_sub(a, back));
+  run.pfn = pre.value(checked_sub(pfn_of(seg.phys_at(off)), pages_in(back)));
+  run.pages = pages_in(pre.value(checked_add(back, fwd)));
+  if (!pre.held())
+    return error(Errno::kFault);
   return run;
 }
 

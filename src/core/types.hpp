@@ -92,7 +92,8 @@ class [[nodiscard]] Maybe {
 
   [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }
   constexpr explicit operator bool() const noexcept { return ok_; }
-  // Precondition: has_value().
+  // Precondition: has_value(), established by a check just before; a value
+  // that only earlier reasoning guarantees is taken with Preconditions.
   [[nodiscard]] constexpr const T &operator*() const noexcept { return v_; }
   [[nodiscard]] constexpr const T *operator->() const noexcept { return &v_; }
   [[nodiscard]] constexpr T value_or(T other) const noexcept { return ok_ ? v_ : other; }
@@ -101,6 +102,67 @@ class [[nodiscard]] Maybe {
   T v_;
   bool ok_;
 };
+
+// ---------------------------------------------------------------------------
+// Checked preconditions.
+//
+// Some Maybe results cannot be empty: the checks before them rule it out
+// (a - b once b <= a is known, ...).  Their values are taken through a
+// Preconditions object, never with operator*, so that a bug breaking one
+// cannot turn into a wrapped address:
+//
+//  - hosted builds (unit tests, fuzzer, benchmark) trap on the spot:
+//    __builtin_trap(), SIGILL, a crash to GoogleTest death tests, the
+//    sanitizers and libFuzzer alike;
+//  - the kernel build (VPD_IN_KERNEL) records it and goes on with a zero
+//    value; the function checks held() before it returns a value and
+//    returns an error instead (-EFAULT from a lookup: SIGBUS; -EINVAL or
+//    -EOVERFLOW from a request).  No trap, no symbol, no section.
+//
+// must() is the form for constant expressions, which cannot return an
+// error: an empty Maybe there does not compile (and would trap at run time,
+// in every build).
+
+enum class OnBroken { kTrap, kReport };
+#ifdef VPD_IN_KERNEL
+inline constexpr OnBroken kOnBroken = OnBroken::kReport;
+#else
+inline constexpr OnBroken kOnBroken = OnBroken::kTrap;
+#endif
+
+template <OnBroken kMode>
+class BasicPreconditions {
+ public:
+  // m's value.  Precondition: m.has_value().
+  template <class T>
+  [[nodiscard]] constexpr T value(const Maybe<T> &m) noexcept {
+    if (__builtin_expect(m.has_value(), 1))
+      return *m;
+    broken();
+    return T();
+  }
+
+  // False once a value() was taken from an empty Maybe (kReport only).
+  [[nodiscard]] constexpr bool held() const noexcept { return held_; }
+
+ private:
+  constexpr void broken() noexcept {
+    if constexpr (kMode == OnBroken::kTrap)
+      __builtin_trap();
+    held_ = false;
+  }
+
+  bool held_ = true;
+};
+
+using Preconditions = BasicPreconditions<kOnBroken>;
+
+template <class T>
+[[nodiscard]] constexpr T must(const Maybe<T> &m) noexcept {
+  if (!m.has_value())
+    __builtin_trap();
+  return *m;
+}
 
 // The order of a page (log2 of its size in base pages), 0..VPD_MAX_ORDER.
 // Only constructible through from(), which rejects larger orders.
@@ -132,8 +194,8 @@ class Order {
 };
 static_assert(Order::kMax + kPageShift < 64, "order sizes fit in 64 bits");
 
-inline constexpr Order kPmdOrder = *Order::from(VPD_PMD_ORDER);
-inline constexpr Order kPudOrder = *Order::from(VPD_PUD_ORDER);
+inline constexpr Order kPmdOrder = must(Order::from(VPD_PMD_ORDER));
+inline constexpr Order kPudOrder = must(Order::from(VPD_PUD_ORDER));
 
 // ---------------------------------------------------------------------------
 // Arithmetic.  AddTraits<L, R>::type is the unit of L + R, SubTraits<L, R> the

@@ -51,8 +51,11 @@ using MaybeBarMap = Maybe<BarMap>;
     return error(Errno::kInval);
 
   // pgoff < 2^28, so this cannot overflow.
+  Preconditions pre;
   const BufOffset req_start =
-      offset_after(*bytes_of(PageCount(req.vm_pgoff & kRegionPgoffMask)));
+      offset_after(pre.value(bytes_of(PageCount(req.vm_pgoff & kRegionPgoffMask))));
+  if (!pre.held())
+    return error(Errno::kInval);
   const Maybe<BufOffset> req_end = checked_add(req_start, len);
   // PAGE_ALIGN(len) overflowing means there is no such BAR.
   const Maybe<ByteLen> bar_len = page_align_up(ByteLen(bar.len));
@@ -133,27 +136,35 @@ inline constexpr u64 kExportLengthLimitBit = 1ULL << 63;
   const vpd_bar_desc &bar = bars[req.region_index];
   const PhysAddr bar_phys(bar.phys_addr);
   const ByteLen bar_len(bar.len);
+  // bar_phys + offset + len is checked first, so neither offset + len nor
+  // (below) bar_phys + offset can overflow: preconditions, checked.
+  Preconditions pre;
   for (unsigned i = 0; i < req.nr_ranges; i++) {
     const BufOffset offset(ranges[i].offset);
     const ByteLen len(ranges[i].length);
     const Maybe<PhysAddr> phys = checked_add(bar_phys, length_before(offset));
     if (!phys || !checked_add(*phys, len))
       return error(Errno::kOverflow);
-    // offset + len cannot overflow: bar_phys + offset + len did not.
-    if (*checked_add(offset, len) > offset_after(bar_len))
+    if (pre.value(checked_add(offset, len)) > offset_after(bar_len))
       return error(Errno::kInval);
   }
+  if (!pre.held())
+    return error(Errno::kOverflow);
 
   Result<TableBuilder> b = TableBuilder::start(t, capacity, req.nr_ranges);
   if (b.is_error())
     return b.take_error();
   TableBuilder builder = *b;
   for (unsigned i = 0; i < req.nr_ranges; i++) {
-    const Status s = builder.add(*checked_add(bar_phys, length_before(BufOffset(ranges[i].offset))),
-                                 ByteLen(ranges[i].length));
+    const Status s =
+        builder.add(pre.value(checked_add(bar_phys, length_before(BufOffset(ranges[i].offset)))),
+                    ByteLen(ranges[i].length));
     if (s.is_error())
       return s;
   }
+  // Before finish(): on a broken precondition the table stays empty.
+  if (!pre.held())
+    return error(Errno::kOverflow);
   builder.finish();
   return ok();
 }
@@ -169,6 +180,8 @@ inline constexpr unsigned kExpDevCtlHigh = 0x09;     // PCI_EXP_DEVCTL + 1
 inline constexpr unsigned char kExpFlrHigh = 0x80;   // PCI_EXP_DEVCTL_BCR_FLR >> 8
 inline constexpr unsigned kAfCtrl = 0x05;            // PCI_AF_CTRL
 inline constexpr unsigned char kAfFlr = 0x01;        // PCI_AF_CTRL_FLR
+// PCI_CFG_SPACE_EXP_SIZE: no config write reaches a byte at or past it.
+inline constexpr u64 kCfgSpaceSize = 4096;
 
 // See vpd_cfg_write_peeks() in core.h.  Returns the number of peeks.
 [[nodiscard]] inline unsigned cfg_write_peeks(const vpd_cfg_caps &caps, u64 pos, u64 count,
@@ -198,6 +211,12 @@ inline constexpr unsigned char kAfFlr = 0x01;        // PCI_AF_CTRL_FLR
 
   unsigned found = 0;
   for (unsigned i = 0; i < n; i++) {
+    // A register outside config space (a capability offset no device can
+    // have) is never written.  Skipping it also bounds every peek's
+    // buf_offset below kCfgSpaceSize, so the unsigned field is exact for
+    // any pos and count.
+    if (regs[i].offset >= kCfgSpaceSize)
+      continue;
     // The byte at regs[i].offset is written when pos <= offset < pos + count
     // (written without overflow: count may be anything).
     if (regs[i].offset < pos || regs[i].offset - pos >= count)

@@ -35,6 +35,12 @@ static const struct vpd_cfg_write_case vpd_cfg_write_cases[] = {
 	{ "af_cap_byte", VPDT_CAPS, 0xc4, 1, { 0xff }, 0 },
 	{ "af_dword", VPDT_CAPS, 0xc4, 4, { 0x00, 0x01, 0x00, 0x00 }, 1 },
 	{ "extended_config", VPDT_CAPS, 0x100, 4, { 0xff, 0xff, 0xff, 0xff }, 0 },
+	/* Registers at the end of config space, and past it (never written). */
+	{ "pmcsr_last_byte", { 0xffb, 0, 0 }, 0xffc, 4, { 0, 0, 0, 0x03 }, 1 },
+	{ "pmcsr_past_config_space", { 0xffc, 0, 0 }, 0x1000, 1, { 0x03 }, 0 },
+	{ "devctl_past_config_space", { 0, 0xff8, 0 }, 0xffc, 8, { 0, 0, 0, 0, 0, 0x80, 0, 0 }, 0 },
+	{ "af_past_config_space", { 0, 0, 0xffb }, 0xffc, 8, { 0, 0, 0, 0, 0x01, 0, 0, 0 }, 0 },
+	{ "command_with_caps_past_config_space", { 0xffc, 0xff8, 0xffb }, 0x04, 1, { 0x00 }, 1 },
 };
 
 #endif /* VPD_TEST_CFG_H */

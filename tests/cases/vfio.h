@@ -331,6 +331,15 @@ static const struct vpd_export_build_case vpd_export_build_cases[] = {
 	  .ranges = vpdt_ex_whole0, .capacity = 1, .ret = -VPD_ENODEV },
 	{ .name = "header_too_many", .bars = vpdt_bars, .req = { 0, 0, 0, VPD_MAX_RANGES + 1 },
 	  .ranges = vpdt_ex_whole0, .capacity = 1, .ret = -VPD_E2BIG },
+	/* The capacity is checked after both passes over the ranges. */
+	{ .name = "lengths_before_capacity", .bars = vpdt_bars,
+	  .req = VPDT_EXREQ(0, vpdt_ex_overflow_then_len0),
+	  .ranges = vpdt_ex_overflow_then_len0, .capacity = 1, .ret = -VPD_EINVAL },
+	{ .name = "addresses_before_capacity", .bars = vpdt_bars,
+	  .req = VPDT_EXREQ(0, vpdt_ex_overflow_then_past_bar),
+	  .ranges = vpdt_ex_overflow_then_past_bar, .capacity = 1, .ret = -VPD_EOVERFLOW },
+	{ .name = "capacity_zero", .bars = vpdt_bars, .req = VPDT_EXREQ(0, vpdt_ex_whole0),
+	  .ranges = vpdt_ex_whole0, .capacity = 0, .ret = -VPD_E2BIG },
 };
 
 #endif /* VPD_TEST_VFIO_H */

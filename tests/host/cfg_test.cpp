@@ -89,4 +89,22 @@ TEST(CfgRevoke, HugeCountsDoNotOverflow) {
   EXPECT_EQ(0u, vpd_cfg_write_peeks(&kCaps, 0, 0, peeks));
 }
 
+// A register past the 4 KiB of config space is never written, whatever the
+// capability offsets say: no peek, and so no buf_offset beyond 4 KiB (a
+// register near 2^32 once gave buf_offset 1 for the byte at 2^32 + 1).
+TEST(CfgRevoke, RegistersPastConfigSpaceAreIgnored) {
+  vpd_cfg_peek peeks[VPD_CFG_MAX_PEEKS];
+  const vpd_cfg_caps near_4g = {0xfffffffdU, 0xfffffff8U, 0xfffffffcU};
+  ASSERT_EQ(1u, vpd_cfg_write_peeks(&near_4g, 0, ~0ULL, peeks));
+  EXPECT_EQ(peeks[0].buf_offset, 4u);  // the command register only
+  EXPECT_EQ(0u, vpd_cfg_write_peeks(&near_4g, 1ULL << 32, ~0ULL, peeks));
+  // Registers at 0xfff (PM), 0x1000 (PCIe: past the end) and 0xfff (AF).
+  const vpd_cfg_caps at_end = {0xffb, 0xff7, 0xffa};
+  ASSERT_EQ(2u, vpd_cfg_write_peeks(&at_end, 0xff0, 0x100, peeks));
+  EXPECT_EQ(peeks[0].buf_offset, 0xfu);
+  EXPECT_EQ(peeks[0].mask, 0x03);
+  EXPECT_EQ(peeks[1].buf_offset, 0xfu);
+  EXPECT_EQ(peeks[1].mask, 0x01);
+}
+
 }  // namespace
