@@ -263,7 +263,9 @@ struct vpd_cfg_peek {
 /*
  * The bytes of a config write of `count` bytes at config offset `pos` that
  * decide whether it may revoke, at most VPD_CFG_MAX_PEEKS, in increasing
- * buffer offset.  Returns how many were written to `peeks`.
+ * buffer offset.  Returns how many were written to `peeks`.  A register at
+ * or past 4096 (outside config space) is never reported, so every
+ * buf_offset is below 4096.
  */
 unsigned int vpd_cfg_write_peeks(const struct vpd_cfg_caps *caps,
 				 unsigned long long pos, unsigned long long count,
