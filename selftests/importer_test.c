@@ -470,8 +470,6 @@ static void print_entries(const struct ctx *c, const struct range *rg, const str
 /* Every importer that is not a revocable peer-to-peer one is refused. */
 TEST_F(imp, refusals)
 {
-	system("grep -E 'vfio|vpd' /proc/modules; for m in vfio_pci_core vfio_pci_dmabuf vpd_test_importer; do echo $m $(cat /sys/module/$m/sections/.text); done");
-
 	static const struct {
 		int p2p, dynamic;
 	} combos[] = { { 0, 1 }, { 0, 0 }, { 1, 0 }, { 1, 1 } };
@@ -566,6 +564,7 @@ static void memory_decode_cycles(struct __test_metadata *_metadata, struct ctx *
 
 	if (!attach_and_map(_metadata, c, &st))
 		return;
+	print_entries(c, ranges_apart, &st);
 	ASSERT_EQ(0, vpd_set_mem_decode(&c->dev, 0));
 	expect_revoked(_metadata, 1, "memory decode off");
 	/* Writing the command register again without MEM changes nothing. */
