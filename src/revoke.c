@@ -446,16 +446,19 @@ int vpd_export_set_memattr(struct vpd_device *vpd, struct vpd_export *e,
 void vpd_revoke_close(struct vpd_device *vpd)
 {
 	struct vpd_export *e, *tmp;
-	bool had_exports;
 
 	down_write(&vpd->exports_lock);
-	had_exports = !list_empty(&vpd->exports);
 	list_for_each_entry_safe(e, tmp, &vpd->exports, node)
 		vpd_export_detach(vpd, e);
 	up_write(&vpd->exports_lock);
 
-	if (had_exports)
-		synchronize_srcu(&vpd_export_srcu);
+	/*
+	 * Always: a reader may still hold the device through an export that
+	 * left the list earlier (revoked for good, or released) and wait for
+	 * memory_lock.  A close is rare; a grace period without readers is
+	 * short.
+	 */
+	synchronize_srcu(&vpd_export_srcu);
 }
 
 /* The device goes away: nothing may still run on it. */
