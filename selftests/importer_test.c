@@ -652,13 +652,15 @@ TEST_F(imp, revoke_permanent)
 	}
 	ASSERT_EQ(0, revoke_dmabuf(c->dev.fd, c->dmabuf));
 	expect_revoked(_metadata, 1, "permanent revoke");
-	/* A memory cycle maps nothing again. */
+	/* A memory cycle neither invalidates again nor makes it mappable. */
 	ASSERT_EQ(0, vpd_set_mem_decode(&c->dev, 0));
 	ASSERT_EQ(0, vpd_set_mem_decode(&c->dev, 1));
 	EXPECT_EQ(-ENODEV, imp_cmd("map"));
 	ASSERT_EQ(0, imp_status(&st));
 	ksft_print_msg("invalidations of a permanently revoked DMABUF after a memory cycle: %d\n",
 		       st.invalidations);
+	/* Nothing to re-arm: no second invalidation. */
+	EXPECT_EQ(1, st.invalidations);
 	EXPECT_EQ(0, st.mapped);
 	EXPECT_EQ(0, imp_cmd("detach"));
 	ret = imp_attach(c->dmabuf, c->dev.bdf, 1, 1);
