@@ -205,9 +205,12 @@ bool vpd_export_live(struct vpd_device *vpd, const struct vpd_export *e)
 }
 
 /* Zap every CPU mapping of @e, in every process. */
-static void vpd_export_zap(struct vpd_export *e)
+static void vpd_export_zap(struct vpd_device *vpd, struct vpd_export *e)
 {
 	struct file *file = e->base.dmabuf->file;
+
+	/* Faults insert under exports_lock held for read: none behind us. */
+	lockdep_assert_held_write(&vpd->exports_lock);
 
 	/* A dying DMABUF has no mapping left, and maybe no inode either. */
 	if (!vpd_compat_file_tryget(file))
@@ -229,8 +232,14 @@ static void vpd_export_set_revoked(struct vpd_device *vpd,
 
 	lockdep_assert_held_write(&vpd->exports_lock);
 
+	/*
+	 * Zap even when @e->revoked is already set: that flag is the
+	 * importers' and may lag behind (memory came back through a path we do
+	 * not see, such as a wake-up from low power), while CPU faults decide
+	 * from the device's state itself and may have mapped since.
+	 */
 	if (revoked)
-		vpd_export_zap(e);
+		vpd_export_zap(vpd, e);
 	if (e->revoked == revoked)
 		return;
 
@@ -296,13 +305,18 @@ void vpd_revoke_window_begin(struct vpd_device *vpd)
 	up_write(&vpd->exports_lock);
 }
 
-/* The operation is done: let the exports follow the device's state. */
-void vpd_revoke_window_end(struct vpd_device *vpd)
+static void vpd_revoke_window_close(struct vpd_device *vpd)
 {
 	down_write(&vpd->exports_lock);
 	WARN_ON(!vpd->revoke_depth);
 	vpd->revoke_depth--;
 	up_write(&vpd->exports_lock);
+}
+
+/* The operation is done: let the exports follow the device's state. */
+void vpd_revoke_window_end(struct vpd_device *vpd)
+{
+	vpd_revoke_window_close(vpd);
 	vpd_exports_sync(vpd);
 }
 
@@ -322,10 +336,7 @@ void vpd_revoke_reset_prepare(struct vpd_device *vpd)
  */
 void vpd_revoke_reset_done(struct vpd_device *vpd)
 {
-	down_write(&vpd->exports_lock);
-	WARN_ON(!vpd->revoke_depth);
-	vpd->revoke_depth--;
-	up_write(&vpd->exports_lock);
+	vpd_revoke_window_close(vpd);
 	schedule_work(&vpd->sync_work);
 }
 
@@ -431,7 +442,7 @@ int vpd_export_set_memattr(struct vpd_device *vpd, struct vpd_export *e,
 	down_write(&vpd->exports_lock);
 	if (rcu_access_pointer(e->vpd) == vpd) {
 		e->memattr = memattr;
-		vpd_export_zap(e);
+		vpd_export_zap(vpd, e);
 	} else {
 		ret = e->owner_id == vpd->id ? -EBADFD : -ENODEV;
 	}

@@ -117,12 +117,12 @@ struct vpd_export {
 	/* On vpd->exports, under exports_lock. */
 	struct list_head node;
 	/*
-	 * Written under exports_lock (write) and the DMABUF's resv lock, so
-	 * either lock is enough to read: importers may not map (@revoked,
-	 * for now or for good), revoked for good (@gone), memory attribute of
-	 * CPU mappings (VFIO_DMA_BUF_MEMATTR_*).
+	 * Importers may not map (for now or for good): written under
+	 * exports_lock (write) and the DMABUF's resv lock, so either lock is
+	 * enough to read.
 	 */
 	bool revoked;
+	/* Revoked for good; memory attribute of CPU mappings: exports_lock. */
 	bool gone;
 	u32 memattr;
 	/* Importer mappings alive (under the resv lock); revocation waits for 0. */
