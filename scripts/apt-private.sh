@@ -6,24 +6,39 @@
 # own apt state.  The mirror URI is taken from the host's apt sources at run
 # time; no registry host name is written into the repository.
 #
-# Usage (sourced):  apt_private_init DIR; apt_p <apt-get|apt-cache> ARGS...
+# Usage (sourced):  apt_private_init DIR SUITE...; apt_p <apt-get|apt-cache> ARGS...
+# A SUITE ending in -security is fetched from the security archive.
 
-apt_mirror_uri() {
-	local f uri
+# The host's URIs (deb822 stanzas, then one-line sources), one per line.
+apt_host_uris() {
+	local f
 	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		# First URIs: line of a stanza that carries the main archive
-		# (not the security archive, which lacks backports).
-		uri=$(awk '/^URIs:/ { print $2 }' "$f" | grep -v -- '-security' | head -n1)
-		[ -n "$uri" ] && { echo "$uri"; return 0; }
+		[ -f "$f" ] && awk '/^URIs:/ { for (i = 2; i <= NF; i++) print $i }' "$f"
 	done
-	if [ -f /etc/apt/sources.list ]; then
-		uri=$(awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
-			/etc/apt/sources.list | grep -v -- '-security' | head -n1)
-		[ -n "$uri" ] && { echo "$uri"; return 0; }
-	fi
+	[ -f /etc/apt/sources.list ] &&
+		awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }' \
+			/etc/apt/sources.list
+	return 0
+}
+
+# The main archive: the first URI that is not the security archive (which
+# lacks backports).
+apt_mirror_uri() {
+	local uri
+	uri=$(apt_host_uris | grep -v -- '-security' | head -n1)
+	[ -n "$uri" ] && { echo "$uri"; return 0; }
 	echo "apt-private: no mirror URI in the host's apt sources" >&2
 	return 1
+}
+
+# The security archive (SUITE-security): the host's own if it has one, else
+# the main archive's URI with "-security" appended, the layout of Debian's
+# mirrors (.../debian -> .../debian-security).
+apt_security_uri() {
+	local uri
+	uri=$(apt_host_uris | grep -- '-security' | head -n1)
+	[ -n "$uri" ] || uri=$(apt_mirror_uri | sed 's|/*$|-security|') || return 1
+	echo "$uri"
 }
 
 # apt_private_init DIR SUITE...
@@ -31,14 +46,16 @@ apt_private_init() {
 	APT_PRIV_DIR=$1
 	shift
 	local uri suite
+	local sec_uri
 	uri=$(apt_mirror_uri) || return 1
+	sec_uri=$(apt_security_uri) || return 1
 	mkdir -p "$APT_PRIV_DIR/sources" "$APT_PRIV_DIR/lists/partial" \
 		"$APT_PRIV_DIR/cache/archives/partial"
 	: > "$APT_PRIV_DIR/sources/private.sources.new.$$"
 	for suite in "$@"; do
 		cat >> "$APT_PRIV_DIR/sources/private.sources.new.$$" <<-EOF
 		Types: deb
-		URIs: $uri
+		URIs: $(case $suite in *-security) echo "$sec_uri" ;; *) echo "$uri" ;; esac)
 		Suites: $suite
 		Components: main
 		Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
