@@ -14,6 +14,7 @@
 #include <linux/vfio.h>
 
 #include "compat.h"
+#include "trace.h"
 #include "vpd.h"
 
 static struct sg_table *vpd_bar_buf_map(struct dma_buf_attachment *attach,
@@ -40,7 +41,9 @@ static void vpd_bar_buf_release(struct dma_buf *dmabuf)
 {
 	struct vpd_bar_buf *buf = dmabuf->priv;
 
-	/* Drops the reference taken in vpd_bar_buf_create(). */
+	trace_vpd_release(false, buf->base.bar, buf->table.total_len);
+	vpd_stat_dec(buf->vpd, VPD_STAT_LIVE_BAR_BUFS);
+	/* Drops the reference taken in vpd_bar_buf_create(); @vpd may go. */
 	fput(buf->vfio_file);
 	kfree(buf);
 }
@@ -125,6 +128,7 @@ struct vpd_bar_buf *vpd_bar_buf_create(struct vpd_device *vpd,
 	spin_unlock(&dmabuf->name_lock);
 
 	vpd_compat_share_mapping(core_vdev, dmabuf->file);
+	vpd_stat_inc(vpd, VPD_STAT_LIVE_BAR_BUFS);
 	return buf;
 
 err_put_file:

@@ -20,6 +20,7 @@
 
 #include "uapi/linux/vfio_pci_dmabuf.h"
 #include "compat.h"
+#include "trace.h"
 #include "vpd.h"
 
 static_assert(VPD_MAX_RANGES * sizeof(struct vfio_region_dma_range) <= SZ_64K);
@@ -110,6 +111,12 @@ static int vpd_export_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 			ret = -ENODEV;
 		memattr = e->memattr;
 		up_read(&vpd->exports_lock);
+		if (!ret) {
+			vpd_stat_inc(vpd, VPD_STAT_EXPORT_MMAPS);
+			trace_vpd_mmap(vpd->core.pdev, true, e->base.bar,
+				       (unsigned long long)vma->vm_pgoff << PAGE_SHIFT,
+				       vma->vm_end - vma->vm_start);
+		}
 	} else {
 		ret = -ENODEV;
 	}
@@ -130,6 +137,7 @@ static void vpd_export_release(struct dma_buf *dmabuf)
 {
 	struct vpd_export *e = dmabuf->priv;
 
+	trace_vpd_release(true, e->base.bar, e->table.total_len);
 	vpd_export_unlink(e);
 	kfree(e);
 }
@@ -158,6 +166,7 @@ int vpd_export_feature(struct vpd_device *vpd, u32 flags, void __user *arg,
 	struct vpd_dma_range *ranges;
 	struct vpd_export_req req;
 	struct dma_buf *dmabuf;
+	unsigned long long size;
 	struct vpd_export *e;
 	char *name;
 	int ret;
@@ -250,10 +259,18 @@ int vpd_export_feature(struct vpd_device *vpd, u32 flags, void __user *arg,
 	/* From here on the DMABUF's release frees @e (and unlinks it). */
 	vpd_export_link(vpd, e);
 
-	/* dma_buf_fd() takes over the DMABUF's reference when it succeeds. */
+	/*
+	 * dma_buf_fd() takes over the DMABUF's reference when it succeeds:
+	 * from then on another thread may close the fd and free @e.
+	 */
+	size = e->table.total_len;
 	ret = dma_buf_fd(dmabuf, req.open_flags);
-	if (ret < 0)
+	if (ret < 0) {
 		dma_buf_put(dmabuf);
+		return ret;
+	}
+	vpd_stat_inc(vpd, VPD_STAT_EXPORTS);
+	trace_vpd_export(vdev->pdev, req.region_index, req.nr_ranges, size, ret);
 	return ret;
 
 err_free_export:

@@ -66,6 +66,7 @@ static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = vfio_pci_core_register_device(&vpd->core);
 	if (ret)
 		goto out_put_vdev;
+	vpd_stats_register(vpd);
 	return 0;
 
 out_put_vdev:
@@ -78,6 +79,7 @@ static void vpd_remove(struct pci_dev *pdev)
 	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
 
 	vfio_pci_core_unregister_device(vdev);
+	vpd_stats_unregister(vpd_from_vfio(&vdev->vdev));
 	vpd_revoke_remove(vpd_from_vfio(&vdev->vdev));
 	vfio_put_device(&vdev->vdev);
 }
@@ -173,9 +175,12 @@ static int __init vpd_init(void)
 	if (vpd_core_dma_buf && !VPD_CORE_DMA_BUF)
 		pr_warn("core_dma_buf: this kernel's vfio-pci-core has no DMABUF export; ignored\n");
 
+	vpd_stats_init_module();
 	ret = pci_register_driver(&vpd_pci_driver);
-	if (ret)
+	if (ret) {
+		vpd_stats_exit_module();
 		return ret;
+	}
 
 	vpd_fill_ids();
 	return 0;
@@ -184,6 +189,7 @@ static int __init vpd_init(void)
 static void __exit vpd_exit(void)
 {
 	pci_unregister_driver(&vpd_pci_driver);
+	vpd_stats_exit_module();
 }
 
 module_init(vpd_init);

@@ -19,6 +19,7 @@
 #include <linux/vfio_pci_core.h>
 
 #include "compat.h"
+#include "trace.h"
 #include "vpd.h"
 
 static void vpd_vma_geom(const struct vm_area_struct *vma,
@@ -134,12 +135,33 @@ static vm_fault_t vpd_insert(struct vm_fault *vmf,
 	return VM_FAULT_FALLBACK;
 }
 
+/* Count and trace a fault's outcome, @r being the table lookup's. */
+static vm_fault_t vpd_fault_done(struct vpd_device *vpd, struct vm_fault *vmf,
+				 const struct vpd_buf *buf, unsigned int order,
+				 vm_fault_t ret)
+{
+	vpd_stat_fault(vpd, order, ret);
+	trace_vpd_fault(vpd->core.pdev, buf->kind == VPD_BUF_EXPORT, buf->bar,
+			vmf->address, order, (unsigned int)ret);
+	return ret;
+}
+
+/* What a failed table lookup makes of the fault. */
+static vm_fault_t vpd_lookup_fault(int r)
+{
+	return r == VPD_FALLBACK ? VM_FAULT_FALLBACK : VM_FAULT_SIGBUS;
+}
+
 /* A BAR mapping: revoked by vfio-pci-core's own zap (src/revoke.c). */
 static vm_fault_t vpd_bar_fault(struct vm_fault *vmf, struct vpd_bar_buf *bb,
-				const struct vpd_fault_target *t)
+				const struct vpd_fault_target *t, int r)
 {
 	struct vfio_pci_core_device *vdev = &bb->vpd->core;
 	vm_fault_t ret;
+
+	if (r)
+		return vpd_fault_done(bb->vpd, vmf, &bb->base, t->order,
+				      vpd_lookup_fault(r));
 
 	vpd_bar_fault_lock(vdev);
 
@@ -158,11 +180,7 @@ static vm_fault_t vpd_bar_fault(struct vm_fault *vmf, struct vpd_bar_buf *bb,
 
 out_unlock:
 	vpd_bar_fault_unlock(vdev);
-
-	dev_dbg_ratelimited(&vdev->pdev->dev,
-			    "fault order %u BAR %u addr 0x%lx: 0x%x\n", t->order,
-			    bb->base.bar, vmf->address, (unsigned int)ret);
-	return ret;
+	return vpd_fault_done(bb->vpd, vmf, &bb->base, t->order, ret);
 }
 
 /*
@@ -171,7 +189,7 @@ out_unlock:
  * the export is attached to it.
  */
 static vm_fault_t vpd_export_fault(struct vm_fault *vmf, struct vpd_export *e,
-				   const struct vpd_fault_target *t)
+				   const struct vpd_fault_target *t, int r)
 {
 	struct vpd_device *vpd;
 	vm_fault_t ret;
@@ -180,6 +198,11 @@ static vm_fault_t vpd_export_fault(struct vm_fault *vmf, struct vpd_export *e,
 	vpd = vpd_export_device_get(e, &idx);
 	if (!vpd) {
 		ret = VM_FAULT_SIGBUS;
+		goto out_put;
+	}
+	if (r) {
+		ret = vpd_fault_done(vpd, vmf, &e->base, t->order,
+				     vpd_lookup_fault(r));
 		goto out_put;
 	}
 
@@ -193,10 +216,7 @@ static vm_fault_t vpd_export_fault(struct vm_fault *vmf, struct vpd_export *e,
 		ret = VM_FAULT_SIGBUS;
 	up_read(&vpd->exports_lock);
 	up_read(&vpd->core.memory_lock);
-
-	dev_dbg_ratelimited(&vpd->core.pdev->dev,
-			    "export fault order %u BAR %u addr 0x%lx: 0x%x\n",
-			    t->order, e->base.bar, vmf->address, (unsigned int)ret);
+	vpd_fault_done(vpd, vmf, &e->base, t->order, ret);
 out_put:
 	vpd_export_device_put(idx);
 	return ret;
@@ -222,15 +242,12 @@ static vm_fault_t vpd_huge_fault(struct vm_fault *vmf, unsigned int order)
 		r = vpd_fault_around(buf->table, &geom, addr, &t.run);
 	else
 		r = vpd_find_pfn(buf->table, &geom, addr, order, &t.pfn);
-	if (r == VPD_FALLBACK)
-		return VM_FAULT_FALLBACK;
-	if (r < 0)
-		return VM_FAULT_SIGBUS;
-
 	if (buf->kind == VPD_BUF_EXPORT)
-		ret = vpd_export_fault(vmf, container_of(buf, struct vpd_export, base), &t);
+		ret = vpd_export_fault(vmf, container_of(buf, struct vpd_export, base),
+				       &t, r);
 	else
-		ret = vpd_bar_fault(vmf, container_of(buf, struct vpd_bar_buf, base), &t);
+		ret = vpd_bar_fault(vmf, container_of(buf, struct vpd_bar_buf, base),
+				    &t, r);
 
 	return ret;
 }
@@ -339,5 +356,8 @@ int vpd_mmap_bar(struct vpd_device *vpd, struct vm_area_struct *vma)
 	vpd_compat_vm_flags_set(vma, VPD_VM_ALLOW_ANY_UNCACHED | VM_IO |
 				VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &vpd_vm_ops;
+	vpd_stat_inc(vpd, VPD_STAT_BAR_MMAPS);
+	trace_vpd_mmap(vdev->pdev, false, map.bar,
+		       map.bar_offset, vma->vm_end - vma->vm_start);
 	return 0;
 }

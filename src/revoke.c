@@ -46,6 +46,7 @@
 #include <linux/wait.h>
 
 #include "compat.h"
+#include "trace.h"
 #include "vpd.h"
 
 /* Layout of vfio_pci_core.c's private struct vfio_pci_mmap_vma (v5.8..v6.9). */
@@ -243,6 +244,8 @@ static void vpd_export_set_revoked(struct vpd_device *vpd,
 	if (e->revoked == revoked)
 		return;
 
+	vpd_stat_inc(vpd, revoked ? VPD_STAT_EXPORTS_REVOKED :
+				    VPD_STAT_EXPORTS_RESTORED);
 	dma_resv_lock(dmabuf->resv, NULL);
 	e->revoked = revoked;
 	vpd_compat_invalidate_importers(dmabuf);
@@ -267,11 +270,15 @@ void vpd_export_unmapped(struct vpd_export *e)
 static void vpd_exports_revoke_all(struct vpd_device *vpd)
 {
 	struct vpd_export *e;
+	unsigned int n = 0;
 
 	lockdep_assert_held_write(&vpd->exports_lock);
 
-	list_for_each_entry(e, &vpd->exports, node)
+	list_for_each_entry(e, &vpd->exports, node) {
 		vpd_export_set_revoked(vpd, e, true);
+		n++;
+	}
+	trace_vpd_exports(vpd->core.pdev, true, vpd->revoke_depth, n, 0);
 }
 
 /*
@@ -280,6 +287,7 @@ static void vpd_exports_revoke_all(struct vpd_device *vpd)
  */
 void vpd_exports_sync(struct vpd_device *vpd)
 {
+	unsigned int nr_revoked = 0, nr_live = 0;
 	struct vpd_export *e;
 	bool live;
 
@@ -290,8 +298,15 @@ void vpd_exports_sync(struct vpd_device *vpd)
 	down_read(&vpd->core.memory_lock);
 	down_write(&vpd->exports_lock);
 	live = !vpd->revoke_depth && vpd_memory_usable(&vpd->core);
-	list_for_each_entry(e, &vpd->exports, node)
+	list_for_each_entry(e, &vpd->exports, node) {
 		vpd_export_set_revoked(vpd, e, e->gone || !live);
+		if (e->revoked)
+			nr_revoked++;
+		else
+			nr_live++;
+	}
+	trace_vpd_exports(vpd->core.pdev, false, vpd->revoke_depth, nr_revoked,
+			  nr_live);
 	up_write(&vpd->exports_lock);
 	up_read(&vpd->core.memory_lock);
 }
@@ -299,6 +314,7 @@ void vpd_exports_sync(struct vpd_device *vpd)
 /* Revoke every export before an operation that may disable memory. */
 void vpd_revoke_window_begin(struct vpd_device *vpd)
 {
+	vpd_stat_inc(vpd, VPD_STAT_REVOKE_WINDOWS);
 	down_write(&vpd->exports_lock);
 	vpd->revoke_depth++;
 	vpd_exports_revoke_all(vpd);
@@ -386,11 +402,14 @@ void vpd_export_link(struct vpd_device *vpd, struct vpd_export *e)
 	up_read(&vpd->core.memory_lock);
 }
 
-/* Revoke @e for good and forget its device. */
-static void vpd_export_detach(struct vpd_device *vpd, struct vpd_export *e)
+/* Revoke @e for good and forget its device; @close: by the device's close. */
+static void vpd_export_detach(struct vpd_device *vpd, struct vpd_export *e,
+			      bool close)
 {
 	lockdep_assert_held_write(&vpd->exports_lock);
 
+	vpd_stat_inc(vpd, VPD_STAT_EXPORTS_GONE);
+	trace_vpd_export_gone(vpd->core.pdev, e->base.bar, close);
 	e->gone = true;
 	vpd_export_set_revoked(vpd, e, true);
 	list_del_init(&e->node);
@@ -423,7 +442,7 @@ int vpd_export_revoke_for_good(struct vpd_device *vpd, struct vpd_export *e)
 
 	down_write(&vpd->exports_lock);
 	if (rcu_access_pointer(e->vpd) == vpd)
-		vpd_export_detach(vpd, e);
+		vpd_export_detach(vpd, e, false);
 	else
 		ret = e->owner_id == vpd->id ? -EBADFD : -ENODEV;
 	up_write(&vpd->exports_lock);
@@ -460,7 +479,7 @@ void vpd_revoke_close(struct vpd_device *vpd)
 
 	down_write(&vpd->exports_lock);
 	list_for_each_entry_safe(e, tmp, &vpd->exports, node)
-		vpd_export_detach(vpd, e);
+		vpd_export_detach(vpd, e, true);
 	up_write(&vpd->exports_lock);
 
 	/*

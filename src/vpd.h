@@ -17,6 +17,24 @@
 
 #define VPD_DRIVER_NAME "vfio-pci-dmabuf"
 
+/* Counters of a device (src/stats.c: debugfs <PCI address>/stats). */
+enum vpd_stat {
+	VPD_STAT_FAULT_PTE,		/* faults served with 4 KiB entries */
+	VPD_STAT_FAULT_PMD,		/* ... with a 2 MiB entry */
+	VPD_STAT_FAULT_PUD,		/* ... with a 1 GiB entry */
+	VPD_STAT_FALLBACK,		/* huge faults sent back for a smaller order */
+	VPD_STAT_SIGBUS,		/* faults refused: memory revoked */
+	VPD_STAT_BAR_MMAPS,		/* BAR mmaps of the device fd */
+	VPD_STAT_LIVE_BAR_BUFS,		/* BAR mappings' DMABUFs alive now */
+	VPD_STAT_EXPORTS,		/* DMABUFs exported */
+	VPD_STAT_EXPORT_MMAPS,		/* mmaps of exported DMABUFs */
+	VPD_STAT_REVOKE_WINDOWS,	/* windows opened: resets, config writes, low power */
+	VPD_STAT_EXPORTS_REVOKED,	/* an export went revoked */
+	VPD_STAT_EXPORTS_RESTORED,	/* an export came back */
+	VPD_STAT_EXPORTS_GONE,		/* an export was revoked for good */
+	VPD_NR_STATS
+};
+
 /*
  * One device bound to the driver.  vfio_alloc_device() requires the
  * vfio_device to sit at offset 0: it is core.vdev.
@@ -57,7 +75,21 @@ struct vpd_device {
 	struct vpd_cfg_caps caps;
 	/* Re-arms the exports after a reset (reset_done may run under memory_lock). */
 	struct work_struct sync_work;
+	/* Counters, atomics bumped without a lock (src/stats.c). */
+	atomic64_t stats[VPD_NR_STATS];
+	/* This device's debugfs directory. */
+	struct dentry *debugfs;
 };
+
+static inline void vpd_stat_inc(struct vpd_device *vpd, enum vpd_stat s)
+{
+	atomic64_inc(&vpd->stats[s]);
+}
+
+static inline void vpd_stat_dec(struct vpd_device *vpd, enum vpd_stat s)
+{
+	atomic64_dec(&vpd->stats[s]);
+}
 
 static inline struct vpd_device *
 vpd_from_vfio(struct vfio_device *core_vdev)
@@ -185,6 +217,13 @@ void vpd_export_unmapped(struct vpd_export *e);
 struct vpd_device *vpd_export_device_get(struct vpd_export *e, int *idx);
 void vpd_export_device_put(int idx);
 bool vpd_export_live(struct vpd_device *vpd, const struct vpd_export *e);
+
+/* src/stats.c */
+void vpd_stat_fault(struct vpd_device *vpd, unsigned int order, vm_fault_t ret);
+void vpd_stats_register(struct vpd_device *vpd);
+void vpd_stats_unregister(struct vpd_device *vpd);
+void vpd_stats_init_module(void);
+void vpd_stats_exit_module(void);
 
 /* src/mm.c */
 extern const struct vm_operations_struct vpd_vm_ops;
