@@ -13,7 +13,7 @@
 #   make demo                 the driver next to vfio-pci in a VM, in plain words
 #   make check                hosted core tests + the VM tests on all kernels
 #   make check-host           hosted unit tests, compile checks, short fuzz
-#   make vmtest KERNEL=name   the VM tests on one kernel (stock-6.1,
+#   make vmtest KERNEL=name   the VM tests on one kernel (stock-6.1, debug-6.1,
 #                             debug-6.12, debug-7.3)
 #   make fuzz FUZZ_TIME=600   differential fuzzing of the core
 #   make bench-core           benchmark of the core's PFN lookup
@@ -28,7 +28,7 @@ else
 
 VPD_ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 KDIR ?= /lib/modules/$(shell uname -r)/build
-KERNELS ?= stock-6.1 debug-6.12 debug-7.3
+KERNELS ?= stock-6.1 debug-6.1 debug-6.12 debug-7.3
 
 .PHONY: all modules clean check vmtest harness-selftest kernels demo \
 	install uninstall dkms-install dkms-uninstall

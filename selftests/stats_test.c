@@ -269,8 +269,8 @@ static int trace_has(const char *dir, const char *const *needles, unsigned int n
 
 /*
  * The tracepoints: an mmap, a fault served with the expected order, a
- * refused fault while decode is off.  Skipped only on kernels built without
- * tracing (the debug kernels are built from tinyconfig without it).
+ * refused fault while decode is off.  Skipped only on a kernel built
+ * without tracing (every kernel the harness runs has it).
  */
 TEST_F(stats, tracepoints)
 {
