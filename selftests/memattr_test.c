@@ -12,46 +12,6 @@
 
 #define SZ_4K	0x1000UL
 #define SZ_2M	0x200000UL
-#define PTDUMP	"/sys/kernel/debug/page_tables/current_kernel"
-
-/* The page-table entry covering @addr, as ptdump prints it. */
-struct pt_entry {
-	char level[8];		/* "pte", "pmd", "pud" */
-	int pwt, pcd, pat;
-	unsigned long start, end;
-};
-
-static int ptdump_lookup(unsigned long addr, struct pt_entry *e)
-{
-	char line[512];
-	FILE *f = fopen(PTDUMP, "r");
-	int found = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long s, t;
-		char *lvl;
-
-		if (sscanf(line, "0x%lx-0x%lx", &s, &t) != 2 || addr < s || addr >= t)
-			continue;
-		memset(e, 0, sizeof(*e));
-		e->start = s;
-		e->end = t;
-		/* Flags are fixed-width words; the level is the last word. */
-		e->pwt = strstr(line, " PWT ") != NULL;
-		e->pcd = strstr(line, " PCD ") != NULL;
-		e->pat = strstr(line, " PAT ") != NULL;
-		line[strcspn(line, "\n")] = '\0';
-		lvl = strrchr(line, ' ');
-		snprintf(e->level, sizeof(e->level), "%s", lvl ? lvl + 1 : "?");
-		ksft_print_msg("ptdump: %s\n", line);
-		found = 0;
-		break;
-	}
-	fclose(f);
-	return found;
-}
 
 /* The cache mode PAT's memtype list gives the BAR's physical range. */
 static void log_pat_memtype(const char *bdf)
@@ -89,8 +49,8 @@ FIXTURE_SETUP(memattr)
 	const char *bdf = vpd_role_bdf("VPD_DEV_OURS");
 
 	ASSERT_NE(NULL, bdf);
-	if (access(PTDUMP, R_OK))
-		SKIP(return, "no %s (CONFIG_PTDUMP_DEBUGFS)", PTDUMP);
+	if (access(VPD_PTDUMP, R_OK))
+		SKIP(return, "no %s (CONFIG_PTDUMP_DEBUGFS)", VPD_PTDUMP);
 	ASSERT_EQ(0, vpd_open(&self->dev, bdf));
 	self->len = 2 * SZ_2M;
 	self->dmabuf = vpd_export(self->dev.fd, VFIO_PCI_BAR2_REGION_INDEX,
@@ -118,9 +78,9 @@ FIXTURE_TEARDOWN(memattr)
  */
 TEST_F_TIMEOUT(memattr, nc_is_uncached, 120)
 {
-	struct pt_entry e;
+	struct vpd_pt_entry e;
 
-	ASSERT_EQ(0, ptdump_lookup((unsigned long)self->map, &e));
+	ASSERT_EQ(0, vpd_ptdump_lookup((unsigned long)self->map, &e));
 	EXPECT_TRUE(e.pcd);
 	EXPECT_FALSE(e.pwt);
 	EXPECT_FALSE(e.pat);
@@ -139,16 +99,16 @@ TEST_F_TIMEOUT(memattr, nc_is_uncached, 120)
  */
 TEST_F_TIMEOUT(memattr, wc_request_and_pat, 180)
 {
-	struct pt_entry before, after;
+	struct vpd_pt_entry before, after;
 	long faults;
 
-	ASSERT_EQ(0, ptdump_lookup((unsigned long)self->map, &before));
+	ASSERT_EQ(0, vpd_ptdump_lookup((unsigned long)self->map, &before));
 	ASSERT_EQ(0, vpd_memattr(self->dev.fd, self->dmabuf, VFIO_DMA_BUF_MEMATTR_WC));
 	/* Zapped: the first touch of each 2 MiB window faults again. */
 	faults = vpd_touch_all(self->map, self->len);
 	EXPECT_GE(faults, 1);
 	EXPECT_EQ(-1, vpd_check((uint64_t *)self->map, self->len, 0x3e3a));
-	ASSERT_EQ(0, ptdump_lookup((unsigned long)self->map, &after));
+	ASSERT_EQ(0, vpd_ptdump_lookup((unsigned long)self->map, &after));
 	ksft_print_msg("MEMATTR WC: %s PWT=%d PCD=%d PAT=%d (refaults %ld; NC was %s PWT=%d PCD=%d)\n",
 		       after.level, after.pwt, after.pcd, after.pat, faults,
 		       before.level, before.pwt, before.pcd);
@@ -162,7 +122,7 @@ TEST_F_TIMEOUT(memattr, wc_request_and_pat, 180)
 	 */
 	ASSERT_EQ(0, vpd_memattr(self->dev.fd, self->dmabuf, VFIO_DMA_BUF_MEMATTR_NC));
 	EXPECT_GE(vpd_touch_all(self->map, self->len), 1);
-	ASSERT_EQ(0, ptdump_lookup((unsigned long)self->map, &after));
+	ASSERT_EQ(0, vpd_ptdump_lookup((unsigned long)self->map, &after));
 	EXPECT_EQ(before.pcd, after.pcd);
 	EXPECT_EQ(before.pwt, after.pwt);
 }

@@ -374,6 +374,50 @@ static inline long vpd_bar2_faults(struct vpd_dev *d, size_t len, size_t align,
 	return n;
 }
 
+/* --- page tables (debugfs, CONFIG_PTDUMP_DEBUGFS) ------------------------ */
+
+#define VPD_PTDUMP "/sys/kernel/debug/page_tables/current_kernel"
+
+/* The page-table entry covering an address, as ptdump prints it. */
+struct vpd_pt_entry {
+	char level[8];		/* "pte", "pmd", "pud" */
+	int pwt, pcd, pat;
+	unsigned long start, end;
+};
+
+/* The entry covering @addr: 0, -ENOENT if none, -errno without ptdump. */
+static inline int vpd_ptdump_lookup(unsigned long addr, struct vpd_pt_entry *e)
+{
+	char line[512];
+	FILE *f = fopen(VPD_PTDUMP, "r");
+	int found = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long s, t;
+		char *lvl;
+
+		if (sscanf(line, "0x%lx-0x%lx", &s, &t) != 2 || addr < s || addr >= t)
+			continue;
+		memset(e, 0, sizeof(*e));
+		e->start = s;
+		e->end = t;
+		/* Flags are fixed-width words; the level is the last word. */
+		e->pwt = strstr(line, " PWT ") != NULL;
+		e->pcd = strstr(line, " PCD ") != NULL;
+		e->pat = strstr(line, " PAT ") != NULL;
+		line[strcspn(line, "\n")] = '\0';
+		lvl = strrchr(line, ' ');
+		snprintf(e->level, sizeof(e->level), "%s", lvl ? lvl + 1 : "?");
+		printf("# ptdump: %s\n", line);
+		found = 0;
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
 /* Kernel release as major * 1000 + minor. */
 static inline int vpd_kernel_version(void)
 {
