@@ -387,4 +387,19 @@ vpd_compat_vma_list(struct vfio_pci_core_device *vdev)
 #error "vfio-pci-core offers no way to have our BAR mappings zapped"
 #endif
 
+/*
+ * KUnit, for the test module (its files include <kunit/test.h> before this
+ * header).  KUNIT_ARRAY_PARAM_DESC(), a parameter generator that names each
+ * case after a member of the array element, appeared in v6.6: 6.1 has only
+ * KUNIT_ARRAY_PARAM() with a description function, which this builds on.
+ */
+#if defined(KUNIT_ARRAY_PARAM) && !defined(KUNIT_ARRAY_PARAM_DESC)
+#define KUNIT_ARRAY_PARAM_DESC(name, array, desc_member)			\
+	static void name##_desc_of(typeof((array)[0]) *param, char *desc)	\
+	{									\
+		strscpy(desc, param->desc_member, KUNIT_PARAM_DESC_SIZE);	\
+	}									\
+	KUNIT_ARRAY_PARAM(name, array, name##_desc_of)
+#endif
+
 #endif /* VPD_COMPAT_H */
