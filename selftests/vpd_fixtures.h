@@ -22,7 +22,6 @@
 #include <linux/iommufd.h>
 #include <dirent.h>
 #include <stddef.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "vpd_vfio.h"
