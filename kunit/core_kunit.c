@@ -9,6 +9,7 @@
 #include <linux/string.h>
 
 #include "vfio_pci_dmabuf/core.h"
+#include "../src/compat.h"
 
 #include "../tests/cases/table_init.h"
 #include "../tests/cases/cfg.h"
@@ -68,11 +69,7 @@ static void vpdt_expect_segs(struct kunit *test, const struct vpd_table *t,
 
 /* --- vpd_table_init() ---------------------------------------------------- */
 
-static void vpdt_table_init_desc(const struct vpd_table_init_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-KUNIT_ARRAY_PARAM(vpdt_table_init, vpd_table_init_cases, vpdt_table_init_desc);
+KUNIT_ARRAY_PARAM_DESC(vpdt_table_init, vpd_table_init_cases, name);
 
 static void vpd_table_init_test(struct kunit *test)
 {
@@ -91,11 +88,7 @@ static void vpd_table_init_test(struct kunit *test)
 
 /* --- vpd_find_pfn() ------------------------------------------------------ */
 
-static void vpdt_find_pfn_desc(const struct vpd_find_pfn_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-KUNIT_ARRAY_PARAM(vpdt_find_pfn, vpd_find_pfn_cases, vpdt_find_pfn_desc);
+KUNIT_ARRAY_PARAM_DESC(vpdt_find_pfn, vpd_find_pfn_cases, name);
 
 static void vpd_find_pfn_test(struct kunit *test)
 {
@@ -117,11 +110,7 @@ static void vpd_find_pfn_test(struct kunit *test)
 
 /* --- vpd_fault_around() -------------------------------------------------- */
 
-static void vpdt_fault_around_desc(const struct vpd_fault_around_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-KUNIT_ARRAY_PARAM(vpdt_fault_around, vpd_fault_around_cases, vpdt_fault_around_desc);
+KUNIT_ARRAY_PARAM_DESC(vpdt_fault_around, vpd_fault_around_cases, name);
 
 static void vpd_fault_around_test(struct kunit *test)
 {
@@ -150,11 +139,7 @@ static void vpd_fault_around_test(struct kunit *test)
 
 /* --- vpd_bar_map() ------------------------------------------------------- */
 
-static void vpdt_bar_map_desc(const struct vpd_bar_map_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-KUNIT_ARRAY_PARAM(vpdt_bar_map, vpd_bar_map_cases, vpdt_bar_map_desc);
+KUNIT_ARRAY_PARAM_DESC(vpdt_bar_map, vpd_bar_map_cases, name);
 
 static void vpd_bar_map_test(struct kunit *test)
 {
@@ -188,11 +173,7 @@ static void vpd_bar_map_test(struct kunit *test)
 
 /* --- vpd_export_check_header() ------------------------------------------- */
 
-static void vpdt_export_header_desc(const struct vpd_export_header_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-KUNIT_ARRAY_PARAM(vpdt_export_header, vpd_export_header_cases, vpdt_export_header_desc);
+KUNIT_ARRAY_PARAM_DESC(vpdt_export_header, vpd_export_header_cases, name);
 
 static void vpd_export_check_header_test(struct kunit *test)
 {
@@ -203,11 +184,7 @@ static void vpd_export_check_header_test(struct kunit *test)
 
 /* --- vpd_export_build() -------------------------------------------------- */
 
-static void vpdt_export_build_desc(const struct vpd_export_build_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-KUNIT_ARRAY_PARAM(vpdt_export_build, vpd_export_build_cases, vpdt_export_build_desc);
+KUNIT_ARRAY_PARAM_DESC(vpdt_export_build, vpd_export_build_cases, name);
 
 static void vpd_export_build_test(struct kunit *test)
 {
@@ -228,11 +205,7 @@ static void vpd_export_build_test(struct kunit *test)
 
 /* --- the config-write revoke predicate ------------------------------------ */
 
-static void vpdt_cfg_write_desc(const struct vpd_cfg_write_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-KUNIT_ARRAY_PARAM(vpdt_cfg_write, vpd_cfg_write_cases, vpdt_cfg_write_desc);
+KUNIT_ARRAY_PARAM_DESC(vpdt_cfg_write, vpd_cfg_write_cases, name);
 
 static void vpd_cfg_write_test(struct kunit *test)
 {

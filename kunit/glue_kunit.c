@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <linux/vfio_pci_core.h>
 
+#include "../src/compat.h"
 #include "../src/vpd.h"
 
 struct vpdt_usable_case {
@@ -36,12 +37,7 @@ static const struct vpdt_usable_case vpdt_usable_cases[] = {
 	{ "low power engaged, no command memory", PCI_D0, true, true, true, false },
 };
 
-static void vpdt_usable_desc(const struct vpdt_usable_case *c, char *desc)
-{
-	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
-}
-
-KUNIT_ARRAY_PARAM(vpdt_usable, vpdt_usable_cases, vpdt_usable_desc);
+KUNIT_ARRAY_PARAM_DESC(vpdt_usable, vpdt_usable_cases, name);
 
 static void vpdt_memory_usable(struct kunit *test)
 {

@@ -1271,7 +1271,7 @@ static void gup_setup(struct __test_metadata *_metadata, struct bctx *c, size_t 
 	EXPECT_EQ(0, f) TH_LOG("the mapping is not one entry");
 	ret = vpd_ptdump_lookup((unsigned long)c->gaddr, &e);
 	if (ret == 0) {
-		EXPECT_STREQ(vpd_kernel_has_huge_pfnmap() ? level : "pte", e.level);
+		EXPECT_STREQ(vpd_huge_pfnmap() > 0 ? level : "pte", e.level);
 		EXPECT_LE(e.start, (unsigned long)c->gmap);
 	} else {
 		ksft_print_msg("no page-table dump (%s): entry level not checked\n",

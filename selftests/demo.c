@@ -128,8 +128,11 @@ static void handoff(struct vpd_dev *ours, uint64_t *bar, size_t bar_len)
 		say("   primary: VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE\n");
 	if (write(sv[0], "r", 1) != 1)
 		fail("helper died");
-	waitpid(pid, &status, 0);
-	if (!WIFEXITED(status) || WEXITSTATUS(status))
+	if (waitpid(pid, &status, 0) != pid)
+		fail("lost the helper");
+	else if (WIFSIGNALED(status))
+		fail("the helper was killed by a signal");
+	else if (!WIFEXITED(status) || WEXITSTATUS(status))
 		fail("the helper saw something else");
 	close(sv[0]);
 	close(dmabuf);

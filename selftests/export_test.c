@@ -605,6 +605,7 @@ static void expect_zapped(struct __test_metadata *_metadata, struct ectx *c, con
 {
 	int64_t fa = agent ? AG(&c->ag, .op = AG_TOUCH_ALL) : 0;
 	long fp = vpd_touch_all(c->map, c->len);
+	int huge = vpd_huge_pfnmap();
 
 	if (agent)
 		ksft_print_msg("FAULTS export refault after %s: agent %lld parent %ld (windows %lu)\n",
@@ -613,7 +614,8 @@ static void expect_zapped(struct __test_metadata *_metadata, struct ectx *c, con
 		ksft_print_msg("FAULTS export refault after %s: parent %ld (windows %lu)\n",
 			       what, fp, windows_of(c->len));
 	ASSERT_NE(AG_DEAD, fa);
-	if (vpd_kernel_has_huge_pfnmap()) {
+	ASSERT_GE(huge, 0) TH_LOG("%s: %s", VPD_HUGE_PFNMAP_PARAM, strerror(-huge));
+	if (huge & VPD_HUGE_PMD) {
 		if (agent) {
 			EXPECT_EQ((int64_t)windows_of(c->len), fa) TH_LOG("%s: agent", what);
 		}
@@ -1184,15 +1186,16 @@ TEST(export_fault_counts_64m)
 {
 	struct vpd_dev d;
 	long al, un;
-	int fd;
+	int fd, huge = vpd_huge_pfnmap();
 
+	ASSERT_GE(huge, 0) TH_LOG("%s: %s", VPD_HUGE_PFNMAP_PARAM, strerror(-huge));
 	ASSERT_EQ(0, open_role(&d, "VPD_DEV_OURS"));
 	fd = vpd_export(d.fd, 2, (struct vfio_region_dma_range[]){ R(0, SZ_64M) }, 1);
 	ASSERT_GE(fd, 0) TH_LOG("%s", strerror(-fd));
 	al = export_faults(_metadata, fd, SZ_64M, SZ_2M, 0);
 	un = export_faults(_metadata, fd, SZ_64M, SZ_2M, SZ_4K);
 	ksft_print_msg("FAULTS export 64M: aligned %ld, 2M+4K %ld\n", al, un);
-	if (vpd_kernel_has_huge_pfnmap()) {
+	if (huge & VPD_HUGE_PMD) {
 		EXPECT_EQ(32, al);	/* one PMD per 2 MiB */
 		EXPECT_EQ(33, un);	/* one 2 MiB fault-around window per fault */
 	} else {
@@ -1207,14 +1210,16 @@ TEST(export_fault_counts_1g)
 {
 	struct vpd_dev d;
 	long al;
-	int fd;
+	int fd, huge = vpd_huge_pfnmap();
 
+	ASSERT_GE(huge, 0) TH_LOG("%s: %s", VPD_HUGE_PFNMAP_PARAM, strerror(-huge));
 	ASSERT_EQ(0, open_role(&d, "VPD_DEV_BIG"));
 	fd = vpd_export(d.fd, 2, (struct vfio_region_dma_range[]){ R(0, SZ_1G) }, 1);
 	ASSERT_GE(fd, 0) TH_LOG("%s", strerror(-fd));
 	al = export_faults(_metadata, fd, SZ_1G, SZ_1G, 0);
 	ksft_print_msg("FAULTS export 1G: aligned %ld\n", al);
-	EXPECT_EQ(1, al);	/* one PUD; 6.1: the whole VMA at once */
+	/* One PUD; one PMD per 2 MiB without PUDs; the whole VMA at once without huge maps. */
+	EXPECT_EQ((huge & VPD_HUGE_PMD) && !(huge & VPD_HUGE_PUD) ? (long)(SZ_1G / SZ_2M) : 1, al);
 	close(fd);
 	vpd_close(&d);
 }
@@ -1228,15 +1233,16 @@ TEST(export_fault_counts_2m_ranges)
 	const uint64_t len = vpd_ranges_len(r, ARRAY_LEN(r));
 	struct vpd_dev d;
 	long n;
-	int fd;
+	int fd, huge = vpd_huge_pfnmap();
 
+	ASSERT_GE(huge, 0) TH_LOG("%s: %s", VPD_HUGE_PFNMAP_PARAM, strerror(-huge));
 	ASSERT_EQ(0, open_role(&d, "VPD_DEV_OURS"));
 	fd = vpd_export(d.fd, 2, r, ARRAY_LEN(r));
 	ASSERT_GE(fd, 0) TH_LOG("%s", strerror(-fd));
 	n = export_faults(_metadata, fd, len, SZ_2M, 0);
 	ksft_print_msg("FAULTS export 3 ranges of 2M multiples (%llu MiB): %ld\n",
 		       (unsigned long long)(len >> 20), n);
-	EXPECT_EQ(vpd_kernel_has_huge_pfnmap() ? (long)(len / SZ_2M) : 1, n);
+	EXPECT_EQ(huge & VPD_HUGE_PMD ? (long)(len / SZ_2M) : 1, n);
 	close(fd);
 	vpd_close(&d);
 }
@@ -1251,15 +1257,16 @@ TEST(export_fault_counts_small_ranges)
 	const uint64_t len = vpd_ranges_len(r, ARRAY_LEN(r));
 	struct vpd_dev d;
 	long n;
-	int fd;
+	int fd, huge = vpd_huge_pfnmap();
 
 	ASSERT_LE(len, SZ_2M);
+	ASSERT_GE(huge, 0) TH_LOG("%s: %s", VPD_HUGE_PFNMAP_PARAM, strerror(-huge));
 	ASSERT_EQ(0, open_role(&d, "VPD_DEV_OURS"));
 	fd = vpd_export(d.fd, 2, r, ARRAY_LEN(r));
 	ASSERT_GE(fd, 0) TH_LOG("%s", strerror(-fd));
 	n = export_faults(_metadata, fd, len, SZ_2M, 0);
 	ksft_print_msg("FAULTS export %zu ranges of 4K..1M: %ld\n", ARRAY_LEN(r), n);
-	EXPECT_EQ(vpd_kernel_has_huge_pfnmap() ? (long)ARRAY_LEN(r) : 1, n);
+	EXPECT_EQ(huge & VPD_HUGE_PMD ? (long)ARRAY_LEN(r) : 1, n);
 	close(fd);
 	vpd_close(&d);
 }
@@ -1313,12 +1320,14 @@ TEST_F_TIMEOUT(exp, revoke_d3hot, 180)
 	uint16_t pmcsr;
 
 	ECTX_SETUP(c, "VPD_DEV_NVME", cmb_r, 0xd3d3, CMB_STRIDE);
-	pm = vpd_find_cap(&c->dev, 0x01);
+	pm = vpd_find_cap(&c->dev, PCI_CAP_ID_PM);
 	ASSERT_NE(0, pm);
-	ASSERT_EQ(0, vpd_cfg_read16(&c->dev, pm + 4, &pmcsr));
-	ASSERT_EQ(0, vpd_cfg_write16(&c->dev, pm + 4, (pmcsr & ~3) | 3));
+	ASSERT_EQ(0, vpd_cfg_read16(&c->dev, pm + PCI_PM_CTRL, &pmcsr));
+	ASSERT_EQ(0, vpd_cfg_write16(&c->dev, pm + PCI_PM_CTRL,
+				     vpd_pmcsr_state(pmcsr, VPD_PM_STATE_D3HOT)));
 	EXPECT_REVOKED(c, "D3hot");
-	ASSERT_EQ(0, vpd_cfg_write16(&c->dev, pm + 4, pmcsr & ~3));
+	ASSERT_EQ(0, vpd_cfg_write16(&c->dev, pm + PCI_PM_CTRL,
+				     vpd_pmcsr_state(pmcsr, VPD_PM_STATE_D0)));
 	EXPECT_ZAPPED(c, "D0");
 	EXPECT_INTACT(c, "D0");
 	EXPECT_EQ(0, ag_finish(&c->ag));
@@ -1331,10 +1340,11 @@ TEST_F_TIMEOUT(exp, revoke_flr, 180)
 	uint16_t devctl;
 
 	ECTX_SETUP(c, "VPD_DEV_NVME", cmb_r, 0xf1f1, CMB_STRIDE);
-	exp = vpd_find_cap(&c->dev, 0x10);
+	exp = vpd_find_cap(&c->dev, PCI_CAP_ID_EXP);
 	ASSERT_NE(0, exp);
-	ASSERT_EQ(0, vpd_cfg_read16(&c->dev, exp + 8, &devctl));
-	ASSERT_EQ(0, vpd_cfg_write16(&c->dev, exp + 8, devctl | 0x8000));
+	ASSERT_EQ(0, vpd_cfg_read16(&c->dev, exp + PCI_EXP_DEVCTL, &devctl));
+	ASSERT_EQ(0, vpd_cfg_write16(&c->dev, exp + PCI_EXP_DEVCTL,
+				     devctl | PCI_EXP_DEVCTL_BCR_FLR));
 	EXPECT_ZAPPED(c, "FLR");
 	EXPECT_INTACT(c, "FLR");
 	EXPECT_EQ(0, ag_finish(&c->ag));
@@ -1653,11 +1663,13 @@ TEST_F_TIMEOUT(exp, revoke_permanent, 180)
 	EXPECT_REVOKED(c, "memory decode off/on after revoke");
 	ASSERT_EQ(0, ioctl(c->dev.fd, VFIO_DEVICE_RESET)) TH_LOG("%s", strerror(errno));
 	EXPECT_REVOKED(c, "VFIO_DEVICE_RESET after revoke");
-	pm = vpd_find_cap(&c->dev, 0x01);
+	pm = vpd_find_cap(&c->dev, PCI_CAP_ID_PM);
 	ASSERT_NE(0, pm);
-	ASSERT_EQ(0, vpd_cfg_read16(&c->dev, pm + 4, &pmcsr));
-	ASSERT_EQ(0, vpd_cfg_write16(&c->dev, pm + 4, (pmcsr & ~3) | 3));
-	ASSERT_EQ(0, vpd_cfg_write16(&c->dev, pm + 4, pmcsr & ~3));
+	ASSERT_EQ(0, vpd_cfg_read16(&c->dev, pm + PCI_PM_CTRL, &pmcsr));
+	ASSERT_EQ(0, vpd_cfg_write16(&c->dev, pm + PCI_PM_CTRL,
+				     vpd_pmcsr_state(pmcsr, VPD_PM_STATE_D3HOT)));
+	ASSERT_EQ(0, vpd_cfg_write16(&c->dev, pm + PCI_PM_CTRL,
+				     vpd_pmcsr_state(pmcsr, VPD_PM_STATE_D0)));
 	EXPECT_REVOKED(c, "D3hot and back after revoke");
 	feat.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY;
 	ASSERT_EQ(0, ioctl(c->dev.fd, VFIO_DEVICE_FEATURE, &feat)) TH_LOG("%s", strerror(errno));

@@ -31,6 +31,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <linux/pci_regs.h>
 #include <linux/vfio.h>
 
 struct vpd_dev {
@@ -229,20 +230,20 @@ static inline int vpd_cfg_write16(struct vpd_dev *d, unsigned int off, uint16_t 
 	return vpd_cfg_write(d, off, &v, 2);
 }
 
-/* Offset of standard capability @id, 0 if absent. */
+/* Offset of standard capability @id (PCI_CAP_ID_*), 0 if absent. */
 static inline unsigned int vpd_find_cap(struct vpd_dev *d, uint8_t id)
 {
 	uint8_t pos = 0, cap[2];
 	int guard = 48;
 
-	if (vpd_cfg_read(d, 0x34, &pos, 1))
+	if (vpd_cfg_read(d, PCI_CAPABILITY_LIST, &pos, 1))
 		return 0;
 	while (pos && guard--) {
 		if (vpd_cfg_read(d, pos & ~3u, cap, 2))
 			return 0;
-		if (cap[0] == id)
+		if (cap[PCI_CAP_LIST_ID] == id)
 			return pos & ~3u;
-		pos = cap[1];
+		pos = cap[PCI_CAP_LIST_NEXT];
 	}
 	return 0;
 }
@@ -251,12 +252,28 @@ static inline unsigned int vpd_find_cap(struct vpd_dev *d, uint8_t id)
 static inline int vpd_set_mem_decode(struct vpd_dev *d, int on)
 {
 	uint16_t cmd;
-	int ret = vpd_cfg_read16(d, 0x04, &cmd);
+	int ret = vpd_cfg_read16(d, PCI_COMMAND, &cmd);
 
 	if (ret)
 		return ret;
-	cmd = on ? (cmd | 0x2) : (cmd & ~0x2);
-	return vpd_cfg_write16(d, 0x04, cmd);
+	cmd = on ? (cmd | PCI_COMMAND_MEMORY) : (cmd & ~PCI_COMMAND_MEMORY);
+	return vpd_cfg_write16(d, PCI_COMMAND, cmd);
+}
+
+/*
+ * Values of the PowerState field (PCI_PM_CTRL_STATE_MASK) of PCI_PM_CTRL;
+ * the kernel's PCI_D0 / PCI_D3hot are not UAPI.
+ */
+#define VPD_PM_STATE_D0		0x0
+#define VPD_PM_STATE_D3HOT	0x3
+
+/*
+ * @pmcsr with its PowerState field set to @state: what to write to
+ * PCI_PM_CTRL of the PM capability to enter that state.
+ */
+static inline uint16_t vpd_pmcsr_state(uint16_t pmcsr, uint16_t state)
+{
+	return (pmcsr & ~PCI_PM_CTRL_STATE_MASK) | state;
 }
 
 /* --- access probing ---------------------------------------------------- */
@@ -418,7 +435,12 @@ static inline int vpd_ptdump_lookup(unsigned long addr, struct vpd_pt_entry *e)
 	return found;
 }
 
-/* Kernel release as major * 1000 + minor. */
+/*
+ * Kernel release as major * 1000 + minor: only for behaviour of the kernel
+ * itself that changed between releases (badinput_test's per-release
+ * expectations).  What the module does on this kernel, it reports itself
+ * (vpd_huge_pfnmap()).
+ */
 static inline int vpd_kernel_version(void)
 {
 	struct utsname u;
@@ -429,10 +451,43 @@ static inline int vpd_kernel_version(void)
 	return maj * 1000 + min;
 }
 
-/* Whether the mm maps PFNs with PMD/PUD entries (huge PFN maps, 6.12+). */
-static inline int vpd_kernel_has_huge_pfnmap(void)
+/* --- what the module reports about this kernel --------------------------- */
+
+#define VPD_HUGE_PMD	0x1
+#define VPD_HUGE_PUD	0x2
+#define VPD_HUGE_PFNMAP_PARAM "/sys/module/vfio_pci_dmabuf/parameters/huge_pfnmap"
+
+/*
+ * The huge PFN mappings the loaded module inserts on this kernel, as it
+ * reports them ("pmd,pud", "pmd" or "none": its build-time probe of the
+ * kernel, also modinfo's huge_pfnmap): a mask of VPD_HUGE_PMD and
+ * VPD_HUGE_PUD, or -errno when the module does not say.
+ */
+static inline int vpd_huge_pfnmap(void)
 {
-	return vpd_kernel_version() >= 6012;
+	char buf[32] = "", *tok, *save;
+	int mask = 0;
+	FILE *f = fopen(VPD_HUGE_PFNMAP_PARAM, "r");
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!strcmp(buf, "none"))
+		return 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "pmd"))
+			mask |= VPD_HUGE_PMD;
+		else if (!strcmp(tok, "pud"))
+			mask |= VPD_HUGE_PUD;
+		else
+			return -EINVAL;
+	}
+	return mask ? mask : -EINVAL;
 }
 
 #endif /* VPD_VFIO_H */

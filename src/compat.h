@@ -153,12 +153,18 @@ static inline void vpd_compat_vm_flags_set(struct vm_area_struct *vma,
 #endif
 
 /*
- * Huge PFN mappings: whether the mm calls huge_fault for VM_PFNMAP VMAs, and
- * the PMD/PUD inserters in this kernel's calling convention.
+ * Huge PFN mappings: whether the mm calls huge_fault for VM_PFNMAP VMAs, the
+ * PMD/PUD inserters in this kernel's calling convention, and the entry sizes
+ * the module reports (modinfo huge_pfnmap, parameter huge_pfnmap).
  */
 #ifdef VPD_HAVE_HUGE_PFNMAP
 #define VPD_HUGE_PFNMAP true
 #define VPD_VM_OPS_HUGE_FAULT(fn) .huge_fault = (fn),
+#ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
+#define VPD_HUGE_PFNMAP_ORDERS "pmd,pud"
+#else
+#define VPD_HUGE_PFNMAP_ORDERS "pmd"
+#endif
 
 static inline vm_fault_t vpd_compat_insert_pmd(struct vm_fault *vmf,
 					       unsigned long pfn, bool write)
@@ -184,6 +190,7 @@ static inline vm_fault_t vpd_compat_insert_pud(struct vm_fault *vmf,
 #else
 #define VPD_HUGE_PFNMAP false
 #define VPD_VM_OPS_HUGE_FAULT(fn)
+#define VPD_HUGE_PFNMAP_ORDERS "none"
 
 static inline vm_fault_t vpd_compat_insert_pmd(struct vm_fault *vmf,
 					       unsigned long pfn, bool write)
@@ -378,6 +385,21 @@ vpd_compat_vma_list(struct vfio_pci_core_device *vdev)
 }
 #else
 #error "vfio-pci-core offers no way to have our BAR mappings zapped"
+#endif
+
+/*
+ * KUnit, for the test module (its files include <kunit/test.h> before this
+ * header).  KUNIT_ARRAY_PARAM_DESC(), a parameter generator that names each
+ * case after a member of the array element, appeared in v6.6: 6.1 has only
+ * KUNIT_ARRAY_PARAM() with a description function, which this builds on.
+ */
+#if defined(KUNIT_ARRAY_PARAM) && !defined(KUNIT_ARRAY_PARAM_DESC)
+#define KUNIT_ARRAY_PARAM_DESC(name, array, desc_member)			\
+	static void name##_desc_of(typeof((array)[0]) *param, char *desc)	\
+	{									\
+		strscpy(desc, param->desc_member, KUNIT_PARAM_DESC_SIZE);	\
+	}									\
+	KUNIT_ARRAY_PARAM(name, array, name##_desc_of)
 #endif
 
 #endif /* VPD_COMPAT_H */

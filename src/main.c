@@ -50,6 +50,28 @@ static bool enable_sriov;
 module_param(enable_sriov, bool, 0644);
 MODULE_PARM_DESC(enable_sriov, "Enable support for SR-IOV configuration, as vfio-pci's parameter of the same name.");
 
+/*
+ * The huge PFN mappings this build inserts: "pmd,pud", "pmd" or "none", as
+ * the conftest found the kernel.  Read-only (the selftests read it in
+ * /sys/module/vfio_pci_dmabuf/parameters/); also in modinfo, as huge_pfnmap.
+ */
+static int vpd_huge_pfnmap_set(const char *val, const struct kernel_param *kp)
+{
+	return -EPERM;
+}
+
+static int vpd_huge_pfnmap_get(char *buf, const struct kernel_param *kp)
+{
+	return scnprintf(buf, PAGE_SIZE, "%s\n", VPD_HUGE_PFNMAP_ORDERS);
+}
+
+static const struct kernel_param_ops vpd_huge_pfnmap_ops = {
+	.set = vpd_huge_pfnmap_set,
+	.get = vpd_huge_pfnmap_get,
+};
+module_param_cb(huge_pfnmap, &vpd_huge_pfnmap_ops, NULL, 0444);
+MODULE_PARM_DESC(huge_pfnmap, "Read-only: huge PFN mappings this build inserts on this kernel (pmd,pud / pmd / none).");
+
 static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct vpd_device *vpd;
@@ -201,3 +223,5 @@ MODULE_SOFTDEP("pre: vfio-pci-core");
 VPD_MODULE_IMPORT_NS_DMA_BUF();
 /* How BAR mappings reach vfio-pci-core's zap on this kernel (modinfo). */
 MODULE_INFO(revoke, VPD_REVOKE_MECHANISM);
+/* Huge PFN mappings this build inserts: "pmd,pud", "pmd" or "none" (modinfo). */
+MODULE_INFO(huge_pfnmap, VPD_HUGE_PFNMAP_ORDERS);
