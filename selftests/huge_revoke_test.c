@@ -537,10 +537,12 @@ FIXTURE_TEARDOWN(rst)
 	if (self->group1 >= 0)
 		close(self->group1);
 	hmap_cleanup(&self->h);
-	if (b0 && self->drv0[0])
+	if (b0 && self->drv0[0]) {
 		EXPECT_EQ(0, vpd_bind_to(b0, self->drv0)) TH_LOG("RST0 not restored to %s", self->drv0);
-	if (b1 && self->drv1[0])
+	}
+	if (b1 && self->drv1[0]) {
 		EXPECT_EQ(0, vpd_bind_to(b1, self->drv1)) TH_LOG("RST1 not restored to %s", self->drv1);
+	}
 }
 
 TEST_F_TIMEOUT(rst, hot_reset_through_sibling, 180)
