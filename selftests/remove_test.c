@@ -42,6 +42,7 @@
 enum ho_op {
 	HO_TAKE = 1,	/* a = the fd's number in the parent (pidfd_getfd) */
 	HO_MAP,		/* a = length: 0 or -errno */
+	HO_TRY_MAP,	/* map a bytes and unmap again: 0 or -errno */
 	HO_CHECK,	/* BAR-indexed pattern a over r[nr]: -1 or offset */
 	HO_PROBE,	/* every 2 MiB window: v = windows, sigbus, other signal */
 	HO_UNMAP,
@@ -100,6 +101,12 @@ static void __attribute__((noreturn)) ho_main(int cmd, int rep, int sock)
 			else
 				len = rq.a;
 			break;
+		case HO_TRY_MAP: {
+			void *p = mmap(NULL, rq.a, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+
+			rp.ret = p == MAP_FAILED ? -errno : munmap(p, rq.a);
+			break;
+		}
 		case HO_CHECK:
 			rp.ret = vpd_check_export(map, 0, len, rq.r, rq.nr, rq.a, 8);
 			break;
@@ -536,13 +543,14 @@ TEST_F_TIMEOUT(rm, export_in_child, 240)
 
 	if (variant->ours) {
 		EXPECT_HOLDER_REVOKED(&self->ho, len / SZ_2M, "device removed");
-		EXPECT_EQ(-ENODEV, HO(&self->ho, .op = HO_MAP, .a = SZ_2M));
+		EXPECT_EQ(-ENODEV, HO(&self->ho, .op = HO_TRY_MAP, .a = SZ_2M));
 	}
 
 	/* Back on the bus and bound: the old DMABUF stays dead. */
 	ASSERT_EQ(0, restore_binding(self->bdf, variant->driver));
 	if (variant->ours) {
 		EXPECT_HOLDER_REVOKED(&self->ho, len / SZ_2M, "device back");
+		EXPECT_EQ(-ENODEV, HO(&self->ho, .op = HO_TRY_MAP, .a = SZ_2M));
 		EXPECT_EQ(0, HO(&self->ho, .op = HO_UNMAP));
 	}
 	EXPECT_EQ(0, HO(&self->ho, .op = HO_CLOSE));
