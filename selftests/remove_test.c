@@ -654,6 +654,7 @@ TEST_F_TIMEOUT(rm, rmmod, 180)
 	ASSERT_EQ(0, ho_give(&self->ho, buf));
 	close(buf);
 	ASSERT_EQ(0, HO(&self->ho, .op = HO_MAP, .a = SZ_2M));
+	EXPECT_EQ(-EWOULDBLOCK, delete_module("vfio_pci_dmabuf")) TH_LOG("device open");
 	vpd_close(&self->dev);
 
 	EXPECT_EQ(-EWOULDBLOCK, delete_module("vfio_pci_dmabuf")) TH_LOG("BAR mapping, export");
