@@ -1381,59 +1381,6 @@ TEST_F_TIMEOUT(exp, revoke_low_power, 180)
 	EXPECT_EQ(0, ag_finish(&c->ag));
 }
 
-/*
- * The fd of RST1 (the sibling of RST0 behind the same root port), opened
- * in @d0's container: through @d0's group when they share it, else through
- * its own group (*group1).
- */
-static int open_sibling(struct vpd_dev *d0, const char *b1, int *group1)
-{
-	int g0 = vpd_iommu_group_of(d0->bdf), g1 = vpd_iommu_group_of(b1);
-	char path[64];
-
-	*group1 = -1;
-	if (g0 < 0 || g1 < 0)
-		return -ENODEV;
-	if (g1 == g0)
-		return ioctl(d0->group, VFIO_GROUP_GET_DEVICE_FD, b1);
-	snprintf(path, sizeof(path), "/dev/vfio/%d", g1);
-	*group1 = open(path, O_RDWR);
-	if (*group1 < 0)
-		return -errno;
-	if (ioctl(*group1, VFIO_GROUP_SET_CONTAINER, &d0->container))
-		return -errno;
-	return ioctl(*group1, VFIO_GROUP_GET_DEVICE_FD, b1);
-}
-
-/* VFIO_DEVICE_PCI_HOT_RESET through @fd1, owning @d0's group (and @group1). */
-static int hot_reset(int fd1, struct vpd_dev *d0, int group1)
-{
-	struct vfio_pci_hot_reset *reset;
-	struct vfio_pci_hot_reset_info *info;
-	int n = group1 >= 0 ? 2 : 1, ret;
-
-	info = calloc(1, 4096);
-	info->argsz = 4096;
-	if (ioctl(fd1, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info)) {
-		ret = -errno;
-		free(info);
-		return ret;
-	}
-	ret = info->count >= 2 ? 0 : -EXDEV;
-	free(info);
-	if (ret)
-		return ret;
-	reset = calloc(1, sizeof(*reset) + 2 * sizeof(int));
-	reset->argsz = sizeof(*reset) + n * sizeof(int);
-	reset->count = n;
-	reset->group_fds[0] = d0->group;
-	if (group1 >= 0)
-		reset->group_fds[1] = group1;
-	ret = ioctl(fd1, VFIO_DEVICE_PCI_HOT_RESET, reset) ? -errno : 0;
-	free(reset);
-	return ret;
-}
-
 FIXTURE(sib) {
 	struct ectx c;
 	int fd1;
@@ -1448,32 +1395,6 @@ FIXTURE_SETUP(sib)
 	self->rebound = 0;
 }
 
-/* Bind @bdf (not open) to driver @to, whatever it is bound to now. */
-static int bind_to(const char *bdf, const char *to)
-{
-	char path[PATH_MAX], drv[64];
-	int ret;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
-	ret = vpd_write_file(path, to);
-	if (ret)
-		return ret;
-	if (vpd_driver_of(bdf, drv, sizeof(drv)) == 0 && !strcmp(drv, to))
-		return 0;
-	if (drv[0]) {
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
-		ret = vpd_write_file(path, bdf);
-		if (ret)
-			return ret;
-	}
-	ret = vpd_write_file("/sys/bus/pci/drivers_probe", bdf);
-	if (ret)
-		return ret;
-	if (vpd_driver_of(bdf, drv, sizeof(drv)) || strcmp(drv, to))
-		return -ENXIO;
-	return 0;
-}
-
 FIXTURE_TEARDOWN(sib)
 {
 	const char *b1 = vpd_role_bdf("VPD_DEV_RST1");
@@ -1486,7 +1407,7 @@ FIXTURE_TEARDOWN(sib)
 	self->fd1 = self->group1 = -1;
 	ectx_cleanup(&self->c);
 	if (self->rebound && b1) {
-		EXPECT_EQ(0, bind_to(b1, "vfio-pci-dmabuf"))
+		EXPECT_EQ(0, vpd_bind_to(b1, "vfio-pci-dmabuf"))
 			TH_LOG("RST1 not restored to vfio-pci-dmabuf");
 	}
 }
@@ -1499,10 +1420,10 @@ static void sibling_reset(struct __test_metadata *_metadata, FIXTURE_DATA(sib) *
 
 	ASSERT_NE(NULL, b1);
 	ECTX_SETUP(c, "VPD_DEV_RST0", ivshmem_r, 0x5b1b, 8);
-	self->fd1 = open_sibling(&c->dev, b1, &self->group1);
+	self->fd1 = vpd_open_sibling(&c->dev, b1, &self->group1);
 	ASSERT_GE(self->fd1, 0) TH_LOG("RST1: %s", strerror(errno));
 	/* Issued through the sibling's fd, not through RST0's. */
-	ASSERT_EQ(0, hot_reset(self->fd1, &c->dev, self->group1)) TH_LOG("hot reset failed");
+	ASSERT_EQ(0, vpd_hot_reset(self->fd1, &c->dev, self->group1)) TH_LOG("hot reset failed");
 	EXPECT_ZAPPED(c, what);
 	EXPECT_INTACT(c, what);
 	EXPECT_EQ(0, ag_finish(&c->ag));
@@ -1524,7 +1445,7 @@ TEST_F_TIMEOUT(sib, hot_reset_through_stock_sibling, 180)
 
 	ASSERT_NE(NULL, b1);
 	self->rebound = 1;
-	ASSERT_EQ(0, bind_to(b1, "vfio-pci")) TH_LOG("RST1 to vfio-pci");
+	ASSERT_EQ(0, vpd_bind_to(b1, "vfio-pci")) TH_LOG("RST1 to vfio-pci");
 	sibling_reset(_metadata, self, "hot reset via RST1 (vfio-pci)");
 }
 

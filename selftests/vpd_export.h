@@ -315,6 +315,36 @@ static inline int vpd_write_file(const char *path, const char *val)
 	return ret;
 }
 
+/*
+ * Bind @bdf (no fd open on it) to driver @to, whatever it is bound to now:
+ * driver_override, unbind, drivers_probe.  0, -ENXIO if it did not bind, or
+ * -errno of a sysfs write.
+ */
+static inline int vpd_bind_to(const char *bdf, const char *to)
+{
+	char path[PATH_MAX], drv[64];
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	ret = vpd_write_file(path, to);
+	if (ret)
+		return ret;
+	if (vpd_driver_of(bdf, drv, sizeof(drv)) == 0 && !strcmp(drv, to))
+		return 0;
+	if (drv[0]) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+		ret = vpd_write_file(path, bdf);
+		if (ret)
+			return ret;
+	}
+	ret = vpd_write_file("/sys/bus/pci/drivers_probe", bdf);
+	if (ret)
+		return ret;
+	if (vpd_driver_of(bdf, drv, sizeof(drv)) || strcmp(drv, to))
+		return -ENXIO;
+	return 0;
+}
+
 /* /sys/module/vfio_pci_dmabuf/refcnt, -1 if unreadable. */
 static inline long vpd_module_refcnt(void)
 {

@@ -490,4 +490,69 @@ static inline int vpd_huge_pfnmap(void)
 	return mask ? mask : -EINVAL;
 }
 
+/* --- hot reset through a sibling ------------------------------------------ */
+
+/*
+ * The fd of @b1 (a sibling of @d0 on the same bus), opened in @d0's
+ * container: through @d0's group when they share it, else through its own
+ * group (*group1, else -1).  The fd or -errno.
+ */
+static inline int vpd_open_sibling(struct vpd_dev *d0, const char *b1, int *group1)
+{
+	int g0 = vpd_iommu_group_of(d0->bdf), g1 = vpd_iommu_group_of(b1), fd;
+	char path[64];
+
+	*group1 = -1;
+	if (g0 < 0 || g1 < 0)
+		return -ENODEV;
+	if (g1 == g0) {
+		fd = ioctl(d0->group, VFIO_GROUP_GET_DEVICE_FD, b1);
+		return fd < 0 ? -errno : fd;
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%d", g1);
+	*group1 = open(path, O_RDWR);
+	if (*group1 < 0)
+		return -errno;
+	if (ioctl(*group1, VFIO_GROUP_SET_CONTAINER, &d0->container))
+		return -errno;
+	fd = ioctl(*group1, VFIO_GROUP_GET_DEVICE_FD, b1);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * VFIO_DEVICE_PCI_HOT_RESET through @fd1, owning @d0's group (and @group1
+ * unless negative): 0 or -errno (-EXDEV when the bus has one device).
+ */
+static inline int vpd_hot_reset(int fd1, struct vpd_dev *d0, int group1)
+{
+	struct vfio_pci_hot_reset *reset;
+	struct vfio_pci_hot_reset_info *info;
+	int n = group1 >= 0 ? 2 : 1, ret;
+
+	info = calloc(1, 4096);
+	if (!info)
+		return -ENOMEM;
+	info->argsz = 4096;
+	if (ioctl(fd1, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info)) {
+		ret = -errno;
+		free(info);
+		return ret;
+	}
+	ret = info->count >= 2 ? 0 : -EXDEV;
+	free(info);
+	if (ret)
+		return ret;
+	reset = calloc(1, sizeof(*reset) + 2 * sizeof(int));
+	if (!reset)
+		return -ENOMEM;
+	reset->argsz = sizeof(*reset) + n * sizeof(int);
+	reset->count = n;
+	reset->group_fds[0] = d0->group;
+	if (group1 >= 0)
+		reset->group_fds[1] = group1;
+	ret = ioctl(fd1, VFIO_DEVICE_PCI_HOT_RESET, reset) ? -errno : 0;
+	free(reset);
+	return ret;
+}
+
 #endif /* VPD_VFIO_H */
