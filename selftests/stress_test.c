@@ -166,6 +166,7 @@ struct stress {
 	struct sdev devs[MAX_DEVS];
 	int nr_devs;
 	int ours;
+	int no_move;		/* stock vfio-pci loses moved mappings (< 6.10) */
 	struct slot slots[NR_SLOTS];
 	pthread_mutex_t exp_lock;	/* slot identity, export fds, revoke */
 	int stop;
@@ -581,8 +582,7 @@ static void rv_memattr(struct stress *st, uint64_t *seed)
 	pthread_mutex_unlock(&st->exp_lock);
 }
 
-enum { RV_MEM, RV_D3, RV_FLR, RV_RESET, RV_LOWPOWER, RV_HOTRESET, RV_REVOKE, RV_MEMATTR,
-       NR_RV };
+enum { RV_MEM, RV_D3, RV_FLR, RV_RESET, RV_LOWPOWER, RV_HOTRESET, RV_REVOKE, NR_RV };
 
 /* A device with @flag (and the capability needed), chosen at random. */
 static struct sdev *pick_dev(struct stress *st, unsigned int flag, int kind, uint64_t *seed)
@@ -646,11 +646,10 @@ static void *revoker_main(void *arg)
 			if (st->ours)
 				rv_revoke(st, &seed);
 			break;
-		case RV_MEMATTR:
-			if (st->ours)
-				rv_memattr(st, &seed);
-			break;
 		}
+		/* Cheap, and needs a live export: after every step. */
+		if (st->ours)
+			rv_memattr(st, &seed);
 		/* Gaps between windows: accesses there are judged strictly. */
 		nap_us(rnd(&seed) % 4000);
 	}
@@ -896,6 +895,12 @@ static void op_fork(struct stress *st, uint64_t *seed)
 enum { OP_MAP_BAR, OP_MAP_EXPORT, OP_SHRINK, OP_UNMAP, OP_MOVE, OP_SPLIT, OP_FORK,
        OP_MPROTECT, OP_CLOSE_FD, NR_OPS };
 
+/* The mapper's cycle: exports twice, so that live ones are around to revoke. */
+static const int mapper_cycle[] = {
+	OP_MAP_BAR, OP_MAP_EXPORT, OP_SHRINK, OP_UNMAP, OP_MOVE, OP_MAP_EXPORT, OP_SPLIT,
+	OP_FORK, OP_MPROTECT, OP_CLOSE_FD,
+};
+
 /* A slot the operation applies to, or -1. */
 static int pick_slot(struct stress *st, int op, uint64_t *seed)
 {
@@ -950,7 +955,7 @@ static void mapper_step(struct stress *st, int op, uint64_t *seed)
 	}
 	if (op == OP_MAP_EXPORT && !st->ours)
 		op = OP_MAP_BAR;
-	if (op == OP_CLOSE_FD && !st->ours)
+	if ((op == OP_CLOSE_FD && !st->ours) || (op == OP_MOVE && st->no_move))
 		return;
 	i = pick_slot(st, op, seed);
 	if (i < 0 && (op == OP_MAP_BAR || op == OP_MAP_EXPORT)) {
@@ -1011,7 +1016,7 @@ static void *mapper_main(void *arg)
 	uint64_t seed = 0x3a99e5ULL;
 
 	for (unsigned int n = 0; !LOAD(st->stop); n++) {
-		mapper_step(st, n % NR_OPS, &seed);
+		mapper_step(st, mapper_cycle[n % ARRAY_SIZE(mapper_cycle)], &seed);
 		nap_us(rnd(&seed) % 2000);
 	}
 	return NULL;
@@ -1133,6 +1138,8 @@ FIXTURE_SETUP(stress)
 	ASSERT_NE(NULL, st);
 	self->secs = stress_seconds();
 	st->ours = variant->ours;
+	/* See mremap_move_then_revoke: reported there, not stressed here. */
+	st->no_move = !variant->ours && vpd_kernel_version() < 6010;
 	pthread_mutex_init(&st->exp_lock, NULL);
 	for (int i = 0; i < NR_SLOTS; i++) {
 		pthread_rwlockattr_t attr;
@@ -1150,6 +1157,13 @@ FIXTURE_SETUP(stress)
 		struct vfio_region_info bar2;
 		uint32_t devcap = 0;
 
+		/*
+		 * The 1 GiB BAR is here for PUD entries.  Without huge PFN maps
+		 * (6.1) every fault maps its whole VMA, 262144 PTEs under
+		 * memory_lock: the revoker would crawl.
+		 */
+		if (!strcmp(variant->devs[i].role, "VPD_DEV_BIG") && !vpd_kernel_has_huge_pfnmap())
+			continue;
 		ASSERT_NE(NULL, bdf) TH_LOG("no %s", variant->devs[i].role);
 		ASSERT_EQ(0, vpd_driver_of(bdf, drv, sizeof(drv)));
 		ASSERT_STREQ(variant->driver, drv);
@@ -1336,7 +1350,8 @@ TEST_F_TIMEOUT(stress, run, 330)
 		EXPECT_LT(0, st->faulter_accesses[t]) TH_LOG("faulting thread %d", t);
 	}
 	for (int k = C_MAP_BAR; k <= C_CLOSE_FD; k++) {
-		if (!st->ours && (k == C_MAP_EXPORT || k == C_CLOSE_FD))
+		if ((!st->ours && (k == C_MAP_EXPORT || k == C_CLOSE_FD)) ||
+		    (st->no_move && k == C_MOVE))
 			continue;
 		EXPECT_LT(0, c[k]) TH_LOG("no %s", counter_name[k]);
 	}
@@ -1434,6 +1449,77 @@ TEST(pud_mapping_split)
 		munmap(map, len);
 	}
 	vpd_close(&big);
+}
+
+/*
+ * A mapping moved by mremap() after it was populated must still be revoked:
+ * memory decode off, then an access to the moved mapping raises SIGBUS.
+ * vfio-pci up to 6.9 keeps its own list of VMAs, filled at the first fault;
+ * mremap() moves the PTEs into a new VMA that its ->open() does not list,
+ * so its zap misses them (the stress found accesses completing while
+ * memory was off).  6.10+ zap through the device inode's mapping and see
+ * the moved VMA.  Stock's outcome on kernels with the list is reported,
+ * not judged; ours must revoke it everywhere.
+ */
+FIXTURE(moved) {
+	struct vpd_dev dev;
+	struct vfio_region_info bar2;
+};
+
+FIXTURE_VARIANT(moved) {
+	const char *role;
+	int ours;
+};
+
+FIXTURE_VARIANT_ADD(moved, ours) { .role = "VPD_DEV_OURS", .ours = 1 };
+FIXTURE_VARIANT_ADD(moved, stock) { .role = "VPD_DEV_STOCK", .ours = 0 };
+
+FIXTURE_SETUP(moved)
+{
+	const char *bdf = vpd_role_bdf(variant->role);
+
+	ASSERT_NE(NULL, bdf);
+	ASSERT_EQ(0, vpd_open(&self->dev, bdf));
+	ASSERT_EQ(0, vpd_region_info(&self->dev, VFIO_PCI_BAR2_REGION_INDEX, &self->bar2));
+}
+
+FIXTURE_TEARDOWN(moved)
+{
+	vpd_close(&self->dev);
+}
+
+TEST_F(moved, mremap_move_then_revoke)
+{
+	size_t len = 2 * SZ_2M, span;
+	uint8_t *map, *res, *dst;
+	uint64_t v = 0;
+	int sig;
+
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->dev.fd,
+		   self->bar2.offset);
+	ASSERT_NE(MAP_FAILED, map);
+	vpd_fill((uint64_t *)map, SZ_4K, 0x30e5);
+	/* Populated before the move. */
+	vpd_touch_all(map, len);
+	dst = reserve(len, SZ_2M, 0, &res, &span);
+	ASSERT_NE(NULL, dst);
+	ASSERT_EQ(dst, mremap(map, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst));
+	unreserve(res, span, dst, len);
+	EXPECT_EQ(-1, vpd_check((uint64_t *)dst, SZ_4K, 0x30e5));
+
+	ASSERT_EQ(0, vpd_set_mem_decode(&self->dev, 0));
+	sig = vpd_touch((uint64_t *)dst, 0, &v);
+	ASSERT_EQ(0, vpd_set_mem_decode(&self->dev, 1));
+	if (!variant->ours && vpd_kernel_version() < 6010) {
+		ksft_print_msg("stock vfio-pci: a moved mapping after decode off: %s (read 0x%llx)\n",
+			       sig == SIGBUS ? "SIGBUS, revoked" : "access completed, NOT revoked",
+			       (unsigned long long)v);
+	} else {
+		EXPECT_EQ(SIGBUS, sig) TH_LOG("the moved mapping was not revoked (read 0x%llx)",
+					      (unsigned long long)v);
+	}
+	EXPECT_EQ(-1, vpd_check((uint64_t *)dst, SZ_4K, 0x30e5));
+	munmap(dst, len);
 }
 
 static void stress_set_timeout(void)
