@@ -59,6 +59,15 @@
 #define D_MEM		0x1	/* memory decode off/on */
 #define D_PM		0x2	/* D3hot, FLR, VFIO_DEVICE_RESET, low power */
 #define D_HOT		0x4	/* hot reset through the sibling VPD_DEV_RST1 */
+/*
+ * The BAR is emulated MMIO (QEMU's NVMe CMB), not RAM.  QEMU 7.2's TCG
+ * crashes (memory_region_dispatch_read() on a stale section: its tcg_commit()
+ * swaps another vCPU's dispatch under it, fixed in QEMU 8.1) when one vCPU
+ * reads such a BAR while another changes the memory map, which every
+ * revoke point does.  So only the revoker, which alone changes the map,
+ * touches these BARs, unless VPD_STRESS_MMIO=1 (with a fixed QEMU).
+ */
+#define D_MMIO		0x8
 
 /* ------------------------------------------------------------------------ */
 /* counters                                                                 */
@@ -111,6 +120,7 @@ struct shared {
 };
 
 static struct shared *sh;
+static int stress_mmio;		/* faulting threads touch MMIO BARs too */
 
 /* The first few failures, in words. */
 static void note(int counter, const char *fmt, ...)
@@ -327,7 +337,7 @@ static void *faulter_main(void *arg)
 			sched_yield();
 			continue;
 		}
-		if (s->used) {
+		if (s->used && (stress_mmio || !(s->d->flags & D_MMIO))) {
 			size_t off = pick_offset(s, &seed, &write);
 
 			access_slot(s, i, off, write);
@@ -877,7 +887,7 @@ static void op_fork(struct stress *st, uint64_t *seed)
 			int i = rnd(&cseed) % NR_SLOTS, write = 0;
 			struct slot *s = &st->slots[i];
 
-			if (!s->used)
+			if (!s->used || (!stress_mmio && (s->d->flags & D_MMIO)))
 				continue;
 			access_slot(s, i, pick_offset(s, &cseed, &write), write);
 			n++;
@@ -1047,7 +1057,7 @@ FIXTURE_VARIANT_ADD(stress, ours) {
 	.driver = "vfio-pci-dmabuf",
 	.devs = {
 		{ "VPD_DEV_OURS", D_MEM },
-		{ "VPD_DEV_NVME", D_MEM | D_PM },
+		{ "VPD_DEV_NVME", D_MEM | D_PM | D_MMIO },
 		{ "VPD_DEV_RST0", D_MEM | D_HOT },
 		{ "VPD_DEV_BIG", D_MEM },
 	},
@@ -1059,7 +1069,7 @@ FIXTURE_VARIANT_ADD(stress, stock) {
 	.driver = "vfio-pci",
 	.devs = {
 		{ "VPD_DEV_STOCK", D_MEM },
-		{ "VPD_DEV_NVME_STOCK", D_MEM | D_PM },
+		{ "VPD_DEV_NVME_STOCK", D_MEM | D_PM | D_MMIO },
 	},
 	.ours = 0,
 	.rebind_role = "VPD_DEV_STOCK",
@@ -1137,6 +1147,7 @@ FIXTURE_SETUP(stress)
 	st = self->st = calloc(1, sizeof(*st));
 	ASSERT_NE(NULL, st);
 	self->secs = stress_seconds();
+	stress_mmio = getenv("VPD_STRESS_MMIO") && atoi(getenv("VPD_STRESS_MMIO"));
 	st->ours = variant->ours;
 	/* See mremap_move_then_revoke: reported there, not stressed here. */
 	st->no_move = !variant->ours && vpd_kernel_version() < 6010;
@@ -1224,8 +1235,9 @@ static void report(struct stress *st, int secs, const char *variant)
 {
 	unsigned long *c = sh->cnt;
 
-	ksft_print_msg("stress[%s]: %d s, %d faulting threads, %d slots, %d devices\n",
-		       variant, secs, NR_FAULTERS, NR_SLOTS, st->nr_devs);
+	ksft_print_msg("stress[%s]: %d s, %d faulting threads, %d slots, %d devices; MMIO BARs %s\n",
+		       variant, secs, NR_FAULTERS, NR_SLOTS, st->nr_devs,
+		       stress_mmio ? "faulted by every thread" : "probed by the revoker only");
 	ksft_print_msg("stress: faults %lu (%lu/s): reads %lu, writes %lu; minor faults %lu (%lu/s); SIGBUS in windows %lu, on revoked exports %lu\n",
 		       c[C_ACCESS], c[C_ACCESS] / secs, c[C_READ], c[C_WRITE], c[C_MINFLT],
 		       c[C_MINFLT] / secs, c[C_SIGBUS_WIN], c[C_SIGBUS_DEAD]);
@@ -1458,8 +1470,10 @@ TEST(pud_mapping_split)
  * mremap() moves the PTEs into a new VMA that its ->open() does not list,
  * so its zap misses them (the stress found accesses completing while
  * memory was off).  6.10+ zap through the device inode's mapping and see
- * the moved VMA.  Stock's outcome on kernels with the list is reported,
- * not judged; ours must revoke it everywhere.
+ * the moved VMA.  On those kernels stock is skipped: the move itself
+ * WARNs in untrack_pfn() (its ->open() zaps the new, still empty VMA with
+ * VM_PAT set), and a 6.1 run showed the access completing, reading 0.
+ * Ours must revoke it everywhere.
  */
 FIXTURE(moved) {
 	struct vpd_dev dev;
@@ -1495,6 +1509,8 @@ TEST_F(moved, mremap_move_then_revoke)
 	uint64_t v = 0;
 	int sig;
 
+	if (!variant->ours && vpd_kernel_version() < 6010)
+		SKIP(return, "vfio-pci before 6.10: the move WARNs (untrack_pfn) and escapes revocation");
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, self->dev.fd,
 		   self->bar2.offset);
 	ASSERT_NE(MAP_FAILED, map);
@@ -1510,14 +1526,8 @@ TEST_F(moved, mremap_move_then_revoke)
 	ASSERT_EQ(0, vpd_set_mem_decode(&self->dev, 0));
 	sig = vpd_touch((uint64_t *)dst, 0, &v);
 	ASSERT_EQ(0, vpd_set_mem_decode(&self->dev, 1));
-	if (!variant->ours && vpd_kernel_version() < 6010) {
-		ksft_print_msg("stock vfio-pci: a moved mapping after decode off: %s (read 0x%llx)\n",
-			       sig == SIGBUS ? "SIGBUS, revoked" : "access completed, NOT revoked",
-			       (unsigned long long)v);
-	} else {
-		EXPECT_EQ(SIGBUS, sig) TH_LOG("the moved mapping was not revoked (read 0x%llx)",
-					      (unsigned long long)v);
-	}
+	EXPECT_EQ(SIGBUS, sig) TH_LOG("the moved mapping was not revoked (read 0x%llx)",
+				      (unsigned long long)v);
 	EXPECT_EQ(-1, vpd_check((uint64_t *)dst, SZ_4K, 0x30e5));
 	munmap(dst, len);
 }
