@@ -51,7 +51,8 @@ demo:
 STRESS_TIME ?= 120
 STRESS_KERNELS ?= debug-6.12 debug-7.3
 stress:
-	@STRESS_TIME=$(STRESS_TIME) $(VPD_ROOT)/scripts/stress $(STRESS_KERNELS)
+	@STRESS_TIME=$(STRESS_TIME) $(if $(STRESS_OUT),STRESS_OUT=$(STRESS_OUT)) \
+		$(VPD_ROOT)/scripts/stress $(STRESS_KERNELS)
 
 harness-selftest:
 	$(VPD_ROOT)/scripts/vmtest-selftest
