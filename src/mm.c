@@ -285,7 +285,7 @@ static int vpd_may_split(struct vm_area_struct *vma, unsigned long addr)
 	    start + PUD_SIZE > vma->vm_end)
 		return 0;
 	vma_start_write(vma);
-	zap_vma_ptes(vma, start, PUD_SIZE);
+	vpd_compat_zap_vma_range(vma, start, PUD_SIZE);
 	return 0;
 }
 #define VPD_VM_OPS_MAY_SPLIT .may_split = vpd_may_split,
