@@ -17,6 +17,7 @@
 #                             debug-6.12, debug-7.3)
 #   make fuzz FUZZ_TIME=600   differential fuzzing of the core
 #   make bench-core           benchmark of the core's PFN lookup
+#   make stress STRESS_TIME=120   the race stress alone on the debug kernels
 #
 # When kbuild reads this file (it reads Kbuild first; KBUILD_EXTMOD is set)
 # it only pulls in Kbuild.  Not keyed on KERNELRELEASE: DKMS passes that on
@@ -30,7 +31,7 @@ VPD_ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?= stock-6.1 debug-6.1 debug-6.12 debug-7.3
 
-.PHONY: all modules clean check vmtest harness-selftest kernels demo \
+.PHONY: all modules clean check vmtest harness-selftest kernels demo stress \
 	install uninstall dkms-install dkms-uninstall
 
 all: modules
@@ -110,6 +111,14 @@ vmtest:
 
 demo:
 	@$(VPD_ROOT)/scripts/demo $(DEMO_KERNEL)
+
+# The race stress (selftests/stress_test.c) alone, STRESS_TIME seconds per
+# variant on each of STRESS_KERNELS; it prints its figures.
+STRESS_TIME ?= 120
+STRESS_KERNELS ?= debug-6.12 debug-7.3
+stress:
+	@STRESS_TIME=$(STRESS_TIME) $(if $(STRESS_OUT),STRESS_OUT=$(STRESS_OUT)) \
+		$(VPD_ROOT)/scripts/stress $(STRESS_KERNELS)
 
 harness-selftest:
 	$(VPD_ROOT)/scripts/vmtest-selftest

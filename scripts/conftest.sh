@@ -119,6 +119,13 @@ void vpd_probe(struct vm_area_struct *vma);
 void vpd_probe(struct vm_area_struct *vma) { vm_flags_set(vma, VM_IO); }
 C
 
+cat > "$tmp/VPD_HAVE_ZAP_SPECIAL_VMA_RANGE.c" <<'C'
+/* 7.x: zap_vma_ptes() became zap_special_vma_range() (same arguments). */
+#include <linux/mm.h>
+void vpd_probe(struct vm_area_struct *vma);
+void vpd_probe(struct vm_area_struct *vma) { zap_special_vma_range(vma, 0, PAGE_SIZE); }
+C
+
 cat > "$tmp/VPD_HAVE_VM_ALLOW_ANY_UNCACHED.c" <<'C'
 /* v6.10: "mm: Introduce new flag to indicate wc safe" (VM_ALLOW_ANY_UNCACHED),
  * set by vfio-pci on BAR mappings since then. */

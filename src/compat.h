@@ -132,6 +132,18 @@ static inline int vpd_compat_claim_bar(struct vfio_pci_core_device *vdev,
 }
 #endif
 
+/* Zap the PTEs of part of a VM_PFNMAP VMA. */
+static inline void vpd_compat_zap_vma_range(struct vm_area_struct *vma,
+					    unsigned long addr,
+					    unsigned long size)
+{
+#ifdef VPD_HAVE_ZAP_SPECIAL_VMA_RANGE
+	zap_special_vma_range(vma, addr, size);
+#else
+	zap_vma_ptes(vma, addr, size);
+#endif
+}
+
 #ifdef VPD_HAVE_VM_FLAGS_SET
 static inline void vpd_compat_vm_flags_set(struct vm_area_struct *vma,
 					   unsigned long flags)
