@@ -174,9 +174,17 @@ static inline void vpd_compat_vm_flags_set(struct vm_area_struct *vma,
 #define VPD_VM_OPS_HUGE_FAULT(fn) .huge_fault = (fn),
 #ifdef CONFIG_ARCH_SUPPORTS_PUD_PFNMAP
 #define VPD_HUGE_PFNMAP_ORDERS "pmd,pud"
+#define VPD_PUD_PFNMAP true
 #else
 #define VPD_HUGE_PFNMAP_ORDERS "pmd"
+#define VPD_PUD_PFNMAP false
 #endif
+
+/* Per-VMA locks (6.4+) exist wherever huge PFN maps do. */
+static inline void vpd_compat_vma_start_write(struct vm_area_struct *vma)
+{
+	vma_start_write(vma);
+}
 
 static inline vm_fault_t vpd_compat_insert_pmd(struct vm_fault *vmf,
 					       unsigned long pfn, bool write)
@@ -201,8 +209,13 @@ static inline vm_fault_t vpd_compat_insert_pud(struct vm_fault *vmf,
 }
 #else
 #define VPD_HUGE_PFNMAP false
+#define VPD_PUD_PFNMAP false
 #define VPD_VM_OPS_HUGE_FAULT(fn)
 #define VPD_HUGE_PFNMAP_ORDERS "none"
+
+static inline void vpd_compat_vma_start_write(struct vm_area_struct *vma)
+{
+}
 
 static inline vm_fault_t vpd_compat_insert_pmd(struct vm_fault *vmf,
 					       unsigned long pfn, bool write)

@@ -281,34 +281,30 @@ static void vpd_vma_close(struct vm_area_struct *vma)
 				     vma);
 }
 
-#if defined(VPD_HAVE_HUGE_PFNMAP) && defined(CONFIG_ARCH_SUPPORTS_PUD_PFNMAP)
 /*
  * The VMA is about to be split at @addr (munmap, mremap, mprotect of a
  * part).  The mm adjusts only PMD entries at a split point
  * (vma_adjust_trans_huge() -> split_huge_pmd_address()), and mm_find_pmd()
  * does not stop at a leaf PUD: inside a PUD-mapped window it reads the
- * BAR's PFN as a page table and oopses (6.12 and 7.3; stock vfio-pci's PUD
- * mappings hit it too).  A PUD left straddling the two halves would also
- * break split_huge_pud()'s assumption that one VMA covers it.  So zap the
- * PUD-sized window around @addr first, with the VMA write-locked so that no
- * per-VMA-lock fault maps it again before the split; both halves fault
- * anew, with PMDs at most.
+ * BAR's PFN as a page table and oopses (seen on 6.12 under KASAN; the same
+ * mm code runs for every PUD-mapped PFNMAP VMA on 6.12 and 7.3).  A PUD
+ * left straddling the two halves would also break split_huge_pud()'s
+ * assumption that one VMA covers it.  So zap the PUD-sized window around
+ * @addr first, with the VMA write-locked so that no per-VMA-lock fault maps
+ * it again before the split; both halves fault anew, with PMDs at most.
+ * Nothing to do where the kernel has no PUD PFN mappings.
  */
 static int vpd_may_split(struct vm_area_struct *vma, unsigned long addr)
 {
 	unsigned long start = ALIGN_DOWN(addr, PUD_SIZE);
 
-	if (IS_ALIGNED(addr, PUD_SIZE) || start < vma->vm_start ||
-	    start + PUD_SIZE > vma->vm_end)
+	if (!VPD_PUD_PFNMAP || IS_ALIGNED(addr, PUD_SIZE) ||
+	    start < vma->vm_start || start + PUD_SIZE > vma->vm_end)
 		return 0;
-	vma_start_write(vma);
+	vpd_compat_vma_start_write(vma);
 	vpd_compat_zap_vma_range(vma, start, PUD_SIZE);
 	return 0;
 }
-#define VPD_VM_OPS_MAY_SPLIT .may_split = vpd_may_split,
-#else
-#define VPD_VM_OPS_MAY_SPLIT
-#endif
 
 /* One set of VMA operations for BAR mappings and exported DMABUFs. */
 const struct vm_operations_struct vpd_vm_ops = {
@@ -316,7 +312,7 @@ const struct vm_operations_struct vpd_vm_ops = {
 	.close = vpd_vma_close,
 	.fault = vpd_fault,
 	VPD_VM_OPS_HUGE_FAULT(vpd_huge_fault)
-	VPD_VM_OPS_MAY_SPLIT
+	.may_split = vpd_may_split,
 };
 
 void vpd_bar_descs(struct vfio_pci_core_device *vdev,
