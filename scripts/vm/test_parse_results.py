@@ -43,15 +43,21 @@ GOOD_CONSOLE = """[    1.000000] KTAP version 1
 """
 
 
-def run(console, results, kunit=True):
+def run(console, results, kunit=True, inventory=None, extra=()):
+    """parse-results on these logs; with inventory (the file's text), checked
+    against it, extra: more options (--kernel-name, --filter, ...)."""
     with tempfile.TemporaryDirectory() as d:
-        c, r, o = (os.path.join(d, n) for n in ('c', 'r', 'o'))
-        for path, text in ((c, console), (r, results)):
-            with open(path, 'w') as f:
-                f.write(text)
+        c, r, o, i = (os.path.join(d, n) for n in ('c', 'r', 'o', 'i'))
+        for path, text in ((c, console), (r, results), (i, inventory)):
+            if text is not None:
+                with open(path, 'w') as f:
+                    f.write(text)
         argv = ['--console', c, '--results', r, '--out', o, '--kernel', 'k']
         if kunit:
             argv.append('--kunit')
+        if inventory is not None:
+            argv += ['--inventory', i]
+        argv += list(extra)
         import sys
         old = sys.argv
         sys.argv = ['parse-results'] + argv
@@ -294,6 +300,282 @@ class ParseResults(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertEqual(r['kunit'], {'passed': 2, 'failed': 1, 'skipped': 0})
         self.assertEqual(r['splats'], 0)
+
+
+INVENTORY = """# a comment
+kernels stock-6.1 debug-6.1 debug-6.12 debug-7.3
+binary t
+test a.b.c
+test a.b.d   # SKIP in GOOD_RESULTS
+test a.b.e
+skip *-6.1,debug-6.12 a.b.d: not before 6.19
+kunit debug-* suite cases=2
+"""
+
+
+def tap(*lines):
+    """One selftest binary t reporting these TAP result lines."""
+    return GOOD_RESULTS.replace('1..3\nok 1 a.b.c\nok 2 a.b.d # SKIP not here\nok 3 a.b.e\n',
+                                '1..%d\n%s' % (len(lines), ''.join(l + '\n' for l in lines)))
+
+
+class Inventory(unittest.TestCase):
+    def check(self, kernel='debug-6.12', console=GOOD_CONSOLE, results=GOOD_RESULTS,
+              inventory=INVENTORY, extra=(), kunit=True):
+        rc, r = run(console, results, kunit=kunit, inventory=inventory,
+                    extra=['--kernel-name', kernel] + list(extra))
+        inv = r['inventory']
+        # Every inventory problem is also a problem of the run.
+        self.assertEqual([p['text'] for p in inv['problems']],
+                         [p for p in r['problems'] if p.startswith('inventory: ')])
+        return rc, r, [p['kind'] for p in inv['problems']], inv
+
+    def test_listed_run_is_green(self):
+        rc, r, kinds, inv = self.check()
+        self.assertEqual((rc, kinds, r['problems']), (0, [], []))
+        self.assertEqual(inv['binaries'], ['t'])
+        self.assertEqual(inv['tests_expected'], 3)
+        self.assertEqual(inv['skips_allowed'], 1)
+        self.assertEqual(inv['kunit_suites'], {'suite': 2})
+
+    def test_missing_test(self):
+        rc, r, kinds, _ = self.check(results=tap('ok 1 a.b.c', 'ok 2 a.b.d # SKIP x'))
+        self.assertEqual((rc, kinds), (1, ['missing-test']))
+        self.assertEqual(r['problems'], ['inventory: missing test t: a.b.e'])
+        self.assertEqual(r['selftests']['failed'], 0)
+
+    def test_test_not_listed(self):
+        rc, r, kinds, _ = self.check(results=tap('ok 1 a.b.c', 'ok 2 a.b.d # SKIP x',
+                                                 'ok 3 a.b.e', 'ok 4 a.b.f'))
+        self.assertEqual((rc, kinds), (1, ['unknown-test']))
+        self.assertIn('t: a.b.f is not in the inventory', r['problems'][0])
+
+    def test_binary_not_listed(self):
+        res = GOOD_RESULTS.replace('VPD-KMEMLEAK-BEGIN', 'VPD-SELFTEST-BEGIN u\n1..1\nok 1 x.y\n'
+                                   'VPD-SELFTEST-END u rc=0\nVPD-KMEMLEAK-BEGIN')
+        rc, r, kinds, _ = self.check(results=res)
+        self.assertEqual((rc, kinds), (1, ['unknown-binary']))
+        self.assertEqual(r['problems'], ['inventory: binary u is not in the inventory'])
+
+    def test_missing_binary(self):
+        inv = INVENTORY + 'binary v\ntest x.y\n'
+        rc, r, kinds, _ = self.check(inventory=inv)
+        self.assertEqual((rc, kinds), (1, ['missing-binary']))
+        self.assertIn('missing binary v', r['problems'][0])
+        # A filter that does not select v: v is not expected...
+        rc, r, kinds, _ = self.check(inventory=inv, extra=['--filter', '^t$|kunit'])
+        self.assertEqual((rc, kinds), (0, []))
+        # ...one that does: v is missing.
+        rc, r, kinds, _ = self.check(inventory=inv, extra=['--filter', '^[tv]$|kunit'])
+        self.assertEqual((rc, kinds), (1, ['missing-binary']))
+
+    def test_skip_allowed_per_kernel(self):
+        for kernel in ('stock-6.1', 'debug-6.1', 'debug-6.12'):
+            with self.subTest(kernel):
+                rc, r, kinds, inv = self.check(kernel, console='', kunit=False,
+                                               extra=['--filter', '^t$'])
+                self.assertEqual((rc, kinds), (0, []))
+                self.assertEqual(inv['skips_allowed'], 1)
+        rc, r, kinds, _ = self.check('debug-7.3')
+        self.assertEqual((rc, kinds), (1, ['unexpected-skip']))
+        self.assertEqual(r['problems'], ['inventory: skip not allowed on debug-7.3: t: a.b.d'])
+        # A skip counts as a skip, not as a failed test.
+        self.assertEqual(r['selftests'], {'passed': 2, 'failed': 0, 'skipped': 1})
+
+    def test_allowed_skip_that_passes_is_reported_only(self):
+        res = GOOD_RESULTS.replace('ok 2 a.b.d # SKIP not here', 'ok 2 a.b.d')
+        rc, r, kinds, inv = self.check(results=res)
+        self.assertEqual((rc, kinds), (0, []))
+        self.assertEqual(inv['allowed_skips_passed'], ['t: a.b.d'])
+        self.assertEqual(inv['skips_allowed'], 0)
+
+    def test_kernel_globs(self):
+        inv = INVENTORY.replace('test a.b.e', 'test a.b.e kernels=debug-6.12,debug-7.3')
+        # Not expected on 6.1: not missing there, and not listed if it ran.
+        rc, r, kinds, _ = self.check('stock-6.1', results=tap('ok 1 a.b.c', 'ok 2 a.b.d'),
+                                     console='', kunit=False, inventory=inv,
+                                     extra=['--filter', '^t$'])
+        self.assertEqual((rc, kinds), (0, []))
+        rc, r, kinds, _ = self.check('debug-6.1', console='', kunit=False, inventory=inv,
+                                     extra=['--filter', '^t$'])
+        self.assertEqual((rc, kinds), (1, ['unknown-test']))
+        # "*-6.1" is not "debug-6.12".
+        self.assertEqual(self.check('debug-6.12', inventory=inv)[2], [])
+        rc, r, kinds, _ = self.check('debug-6.12', results=tap('ok 1 a.b.c', 'ok 2 a.b.d'),
+                                     inventory=inv)
+        self.assertEqual(kinds, ['missing-test'])
+
+    def test_kunit_suites(self):
+        # Missing: a listed suite that never started.
+        rc, r, kinds, _ = self.check(console='', kunit=False)
+        self.assertEqual((rc, kinds), (1, ['missing-kunit-suite']))
+        self.assertEqual(r['problems'], ['inventory: missing KUnit suite suite'])
+        # Not expected where the filter leaves KUnit out, nor on a kernel
+        # without it; expected where the filter selects it.
+        self.assertEqual(self.check(console='', kunit=False, extra=['--filter', '^t$'])[2], [])
+        self.assertEqual(self.check('stock-6.1', console='', kunit=False)[2], [])
+        self.assertEqual(self.check(console='', kunit=False, extra=['--filter', 'kunit'])[2],
+                         ['missing-kunit-suite'])
+        # Another number of cases.
+        rc, r, kinds, _ = self.check(inventory=INVENTORY.replace('cases=2', 'cases=3'))
+        self.assertEqual((rc, kinds), (1, ['kunit-cases']))
+        self.assertEqual(r['problems'],
+                         ['inventory: KUnit suite suite ran 2 cases, the inventory lists 3'])
+        # Not listed (for this kernel).
+        rc, r, kinds, _ = self.check(inventory=INVENTORY.replace('kunit debug-* suite cases=2\n', ''))
+        self.assertEqual((rc, kinds), (1, ['unknown-kunit-suite']))
+        rc, r, kinds, _ = self.check('stock-6.1', extra=['--filter', '^t$'])
+        self.assertEqual((rc, kinds), (1, ['unknown-kunit-suite']))
+
+    def test_kunit_cases_not_parameters(self):
+        con = ('KTAP version 1\n1..2\n'
+               '    KTAP version 1\n    # Subtest: suite\n    1..2\n'
+               '        KTAP version 1\n        # Subtest: one\n'
+               '        ok 1 p1\n        ok 2 p2\n        ok 3 p3\n'
+               '    ok 1 one\n'
+               'vfio-pci 0000:00:04.0: resetting\n'
+               '    ok 2 two # SKIP no\n'
+               '# Totals: pass:3 fail:0 skip:1 total:4\n'
+               'ok 1 suite\n'
+               '    KTAP version 1\n    # Subtest: other\n    1..1\n    not ok 1 x\n'
+               '# Totals: pass:0 fail:1 skip:0 total:1\n'
+               'not ok 2 other\n')
+        self.assertEqual(pr.kunit_suites(con.split('\n')), {'suite': 2, 'other': 1})
+
+    def test_planted_entries(self):
+        inv = (INVENTORY.replace('test a.b.e\n', 'test a.b.e\ntest g.planted plant=failure\n')
+               + 'kunit debug-* plantsuite cases=1 plant=kunit\n')
+        res = tap('ok 1 a.b.c', 'ok 2 a.b.d # SKIP x', 'ok 3 a.b.e', 'ok 4 g.planted')
+        # Without its plant, a planted test is not listed...
+        self.assertEqual(self.check(results=res, inventory=inv)[2], ['unknown-test'])
+        # ...with it, it is expected.
+        self.assertEqual(self.check(results=res, inventory=inv,
+                                    extra=['--plant', 'failure'])[2], [])
+        self.assertEqual(self.check(inventory=inv, extra=['--plant', 'failure'])[2],
+                         ['missing-test'])
+        # A plant's KUnit suite runs at its module's load, whatever the filter.
+        self.assertEqual(self.check(inventory=inv, extra=['--plant', 'kunit', '--filter', 'none'])[2],
+                         ['missing-kunit-suite'])
+        plant_con = ('    # Subtest: plantsuite\n    1..1\n    not ok 1 fails\n'
+                     '# Totals: pass:0 fail:1 skip:0 total:1\nnot ok 1 plantsuite\n')
+        self.assertEqual(self.check(console=plant_con, kunit=False, inventory=inv,
+                                    extra=['--plant', 'kunit', '--filter', 'none'])[2], [])
+        self.assertEqual(self.check(console=plant_con, kunit=False, inventory=inv,
+                                    extra=['--filter', 'none'])[2], ['unknown-kunit-suite'])
+
+    def test_harness_options(self):
+        only_c = tap('ok 1 a.b.c')
+        for args, results, kinds in (
+                ('-t c', only_c, []),
+                ('-t c -t e', only_c, ['missing-test']),
+                ('-T d -T e', only_c, []),
+                ('-T d', only_c, ['missing-test']),
+                ('-r a.b.c', only_c, []),
+                ('-f a', only_c, ['missing-test', 'missing-test']),
+                ('-V b', tap(), []),
+                ('-T d -v b', tap('ok 1 a.b.c', 'ok 2 a.b.e'), []),
+                # The first match decides: -v b includes a.b.d before -T d.
+                ('-v b -T d', tap('ok 1 a.b.c', 'ok 2 a.b.e'), ['missing-test'])):
+            with self.subTest(args):
+                self.assertEqual(self.check(results=results, extra=['--filter-args', args])[2],
+                                 kinds)
+
+    def test_harness_selects(self):
+        sel = pr.harness_selects
+        self.assertTrue(sel([], 'f.v.t'))
+        self.assertTrue(sel(['-t', 't'], 'f.v.t'))
+        self.assertFalse(sel(['-t', 'u'], 'f.v.t'))
+        self.assertTrue(sel(['-tt'], 'f.v.t'))
+        self.assertFalse(sel(['-T', 't'], 'f.v.t'))
+        self.assertTrue(sel(['-T', 'u'], 'f.v.t'))
+        self.assertFalse(sel(['-T', 't', '-v', 'v'], 'f.v.t'))   # the first match decides
+        self.assertTrue(sel(['-v', 'v', '-T', 't'], 'f.v.t'))
+        self.assertTrue(sel(['-f', 'f'], 'f.t'))
+        self.assertFalse(sel(['-F', 'f'], 'f.t'))
+        self.assertTrue(sel(['-r', 'f.t'], 'f.t'))
+        self.assertFalse(sel(['-r', 'f.v.t'], 'f.t'))
+        self.assertTrue(sel(['-t', 'x'], 'demo'))               # not a harness test
+
+    def test_inventory_errors(self):
+        for name, text in (
+                ('unknown entry', 'tset a.b.c\n'),
+                ('glob matching no kernel', 'test a.b.z kernels=debug-9.9\n'),
+                ('stale skip', 'skip * a.x.*: gone\n'),
+                ('skip without reason', 'skip * a.b.c\n'),
+                ('skip without kernels', 'skip a.b.c: reason\n'),
+                ('test listed twice', 'test a.b.c\n'),
+                ('unknown option', 'test a.b.z when=never\n'),
+                ('cases not a number', 'kunit * other cases=x\n')):
+            with self.subTest(name):
+                rc, r, kinds, _ = self.check(inventory=INVENTORY + text,
+                                             results=GOOD_RESULTS.replace('a.b.z', 'a.b.c'))
+                self.assertEqual(rc, 1)
+                self.assertIn('inventory-error', kinds)
+        rc, r, kinds, _ = self.check(inventory='binary t\ntest x.y\n')
+        self.assertIn('inventory-error', kinds)        # no "kernels" line
+        rc, r, kinds, _ = self.check('debug-6.13')
+        self.assertEqual((rc, kinds), (1, ['unknown-kernel']))
+
+    def test_real_inventory(self):
+        inv = pr.Inventory(os.path.join(HERE, '..', '..', 'selftests', 'inventory.txt'))
+        self.assertEqual(inv.errors, [])
+        self.assertEqual(inv.kernels, ['stock-6.1', 'debug-6.1', 'debug-6.12', 'debug-7.3'])
+        for b in inv.binaries.values():
+            for s in b['skips']:
+                self.assertTrue(s['reason'])
+        suites = {k: sorted(n for n, e in inv.kunit.items() if inv.applies(e, k, set()))
+                  for k in inv.kernels}
+        self.assertEqual(suites['stock-6.1'], [])
+        self.assertEqual(suites['debug-6.1'], ['vfio_pci_dmabuf_core', 'vfio_pci_dmabuf_glue'])
+        # debug-6.1 expects the selftests stock-6.1 expects.
+        for b in inv.binaries.values():
+            for e in b['tests'].values():
+                self.assertEqual(inv.applies(e, 'stock-6.1', set()),
+                                 inv.applies(e, 'debug-6.1', set()))
+
+
+class ReadResults(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.path = os.path.join(self.dir.name, 'results.json')
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def read(self, *argv):
+        import contextlib, io
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = pr.main(list(argv))
+        return rc, out.getvalue()
+
+    def test_summary_field_count(self):
+        with open(self.path, 'w') as f:
+            json.dump({'kernel': '6.12.117', 'kunit': {'passed': 2, 'failed': 1, 'skipped': 0},
+                       'selftests': {'passed': 5, 'failed': 0, 'skipped': 3}, 'splats': 1,
+                       'kmemleak': 0, 'problems': ['inventory: missing test t: a', 'setup failed'],
+                       'splat_lines': ['WARNING: x']}, f)
+        # Every splat and problem counts as a failure.
+        self.assertEqual(self.read('--summary', self.path), (0, '7 passed, 4 failed, 3 skipped\n'))
+        self.assertEqual(self.read('--field', self.path, 'kernel'), (0, '6.12.117\n'))
+        self.assertEqual(self.read('--field', self.path, 'kunit.failed'), (0, '1\n'))
+        self.assertEqual(self.read('--field', self.path, 'problems'), (0, '2\n'))
+        self.assertEqual(self.read('--field', self.path, 'problems.1'), (0, 'setup failed\n'))
+        self.assertEqual(self.read('--field', self.path, 'nope')[0], 1)
+        self.assertEqual(self.read('--count', self.path, 'problems', '^inventory: '), (0, '1\n'))
+        self.assertEqual(self.read('--count', self.path, 'problems', '^(?!inventory: )'),
+                         (0, '1\n'))
+        self.assertEqual(self.read('--count', self.path, 'kunit', 'x')[0], 1)
+        self.assertEqual(self.read('--summary', self.path + '.none')[0], 1)
+        self.assertEqual(self.read('--field', self.path)[0], 2)
+
+    def test_early_fail(self):
+        rc, _ = self.read('--early-fail', 'module build failed', '--out', self.path,
+                          '--kernel', '7.3.4')
+        self.assertEqual(rc, 1)
+        self.assertEqual(self.read('--summary', self.path), (0, '0 passed, 1 failed, 0 skipped\n'))
+        self.assertEqual(self.read('--count', self.path, 'problems', '^module build failed$'),
+                         (0, '1\n'))
 
 
 if __name__ == '__main__':
