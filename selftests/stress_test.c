@@ -1173,7 +1173,7 @@ FIXTURE_SETUP(stress)
 		 * (6.1) every fault maps its whole VMA, 262144 PTEs under
 		 * memory_lock: the revoker would crawl.
 		 */
-		if (!strcmp(variant->devs[i].role, "VPD_DEV_BIG") && !vpd_kernel_has_huge_pfnmap())
+		if (!strcmp(variant->devs[i].role, "VPD_DEV_BIG") && vpd_huge_pfnmap() <= 0)
 			continue;
 		ASSERT_NE(NULL, bdf) TH_LOG("no %s", variant->devs[i].role);
 		ASSERT_EQ(0, vpd_driver_of(bdf, drv, sizeof(drv)));
@@ -1434,7 +1434,7 @@ TEST(pud_mapping_split)
 		for (size_t i = 0; i < ARRAY_SIZE(words); i++)
 			*(volatile uint64_t *)(map + words[i]) = vpd_pattern(0xb16, words[i] / 8);
 		vpd_touch_all(map, SZ_4K);
-		if (vpd_kernel_has_huge_pfnmap()) {
+		if (vpd_huge_pfnmap() > 0) {
 			/* One PUD: the next touch anywhere takes no fault. */
 			EXPECT_EQ(0, vpd_touch_all(map + SZ_1G / 2, SZ_4K));
 		}
