@@ -799,11 +799,9 @@ FIXTURE_TEARDOWN(sibling)
 TEST_F_TIMEOUT(sibling, hot_reset, 120)
 {
 	const char *b0 = vpd_role_bdf("VPD_DEV_RST0"), *b1 = vpd_role_bdf("VPD_DEV_RST1");
-	struct vfio_pci_hot_reset_info *info;
-	struct vfio_pci_hot_reset *reset;
 	struct imp_status st, ref;
 	struct vpd_dev d0;
-	int fd1, g0, g1, group1 = -1, dmabuf, ret;
+	int fd1, group1 = -1, dmabuf, ret;
 	unsigned long long base;
 
 	ASSERT_NE(NULL, b0);
@@ -811,20 +809,8 @@ TEST_F_TIMEOUT(sibling, hot_reset, 120)
 	imp_cmd("detach");
 	ASSERT_EQ(0, imp_status(&st));
 	ASSERT_EQ(0, vpd_open(&d0, b0));
-	g0 = vpd_iommu_group_of(b0);
-	g1 = vpd_iommu_group_of(b1);
-	if (g1 == g0) {
-		fd1 = ioctl(d0.group, VFIO_GROUP_GET_DEVICE_FD, b1);
-	} else {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/dev/vfio/%d", g1);
-		group1 = open(path, O_RDWR);
-		ASSERT_GE(group1, 0);
-		ASSERT_EQ(0, ioctl(group1, VFIO_GROUP_SET_CONTAINER, &d0.container));
-		fd1 = ioctl(group1, VFIO_GROUP_GET_DEVICE_FD, b1);
-	}
-	ASSERT_GE(fd1, 0);
+	fd1 = vpd_open_sibling(&d0, b1, &group1);
+	ASSERT_GE(fd1, 0) TH_LOG("sibling %s: %s", b1, strerror(-fd1));
 	base = bar_start(b0, 2);
 	ASSERT_NE(0, base);
 	dmabuf = export_ranges(d0.fd, 2, ranges_apart, 2);
@@ -837,22 +823,11 @@ TEST_F_TIMEOUT(sibling, hot_reset, 120)
 	ASSERT_EQ(0, ret) TH_LOG("attach: %s", strerror(-ret));
 	map_and_check(_metadata, base, ranges_apart, 2, &ref);
 
-	info = calloc(1, 4096);
-	info->argsz = 4096;
-	ASSERT_EQ(0, ioctl(fd1, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info));
-	reset = calloc(1, sizeof(*reset) + 2 * sizeof(int));
-	reset->argsz = sizeof(*reset) + (group1 >= 0 ? 2 : 1) * sizeof(int);
-	reset->count = group1 >= 0 ? 2 : 1;
-	reset->group_fds[0] = d0.group;
-	if (group1 >= 0)
-		reset->group_fds[1] = group1;
-	ASSERT_EQ(0, ioctl(fd1, VFIO_DEVICE_PCI_HOT_RESET, reset))
-		TH_LOG("hot reset: %s", strerror(errno));
+	ret = vpd_hot_reset(fd1, &d0, group1);
+	ASSERT_EQ(0, ret) TH_LOG("hot reset: %s", strerror(-ret));
 	ASSERT_EQ(0, imp_status(&st));
 	EXPECT_EQ(0, st.mapped) TH_LOG("hot reset did not unmap the importer");
 	expect_restored(_metadata, 2, &ref, "hot reset through the sibling");
-	free(reset);
-	free(info);
 out:
 	imp_cmd("detach");
 	close(dmabuf);

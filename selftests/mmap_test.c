@@ -10,6 +10,7 @@
 
 #define VPD_FIXTURE_TWIN
 #include "vpd_fixtures.h"
+#include "vpd_export.h"
 
 #include <sys/syscall.h>
 
@@ -262,19 +263,6 @@ TEST(maps_and_bufinfo_names)
 	vpd_close(&d);
 }
 
-static long module_refcnt(void)
-{
-	FILE *f = fopen("/sys/module/vfio_pci_dmabuf/refcnt", "r");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 /*
  * Closing every fd leaves a live mapping working (it holds the device
  * open); the last munmap releases the DMABUF and the device.  rmmod is
@@ -287,14 +275,14 @@ TEST(close_fds_keeps_mapping)
 	long r0, r_mapped;
 	uint64_t *map;
 
-	r0 = module_refcnt();
+	r0 = vpd_module_refcnt();
 	ASSERT_GE(r0, 0);
 	ASSERT_EQ(0, open_role(&d, "VPD_DEV_OURS"));
 	ASSERT_EQ(0, vpd_region_info(&d, VFIO_PCI_BAR2_REGION_INDEX, &bar2));
 	map = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_SHARED, d.fd, bar2.offset);
 	ASSERT_NE(MAP_FAILED, map);
 	vpd_fill(map, SZ_2M, 0xc105ed);
-	r_mapped = module_refcnt();
+	r_mapped = vpd_module_refcnt();
 	/* One reference for the open device, one for the DMABUF. */
 	EXPECT_EQ(r0 + 2, r_mapped);
 
@@ -302,13 +290,13 @@ TEST(close_fds_keeps_mapping)
 	EXPECT_EQ(-1, vpd_check(map, SZ_2M, 0xc105ed));
 	vpd_fill(map, SZ_2M, 0xc105ee);
 	EXPECT_EQ(-1, vpd_check(map, SZ_2M, 0xc105ee));
-	EXPECT_EQ(r_mapped, module_refcnt());
+	EXPECT_EQ(r_mapped, vpd_module_refcnt());
 
 	EXPECT_EQ(-1, syscall(SYS_delete_module, "vfio_pci_dmabuf", O_NONBLOCK));
 	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY) TH_LOG("errno %d", errno);
 
 	ASSERT_EQ(0, munmap(map, SZ_2M));
-	EXPECT_EQ(r0, module_refcnt());
+	EXPECT_EQ(r0, vpd_module_refcnt());
 }
 
 TEST_HARNESS_MAIN

@@ -11,6 +11,7 @@
 #define VPD_FIXTURE_TWIN
 #define VPD_FIXTURE_NVME
 #include "vpd_fixtures.h"
+#include "vpd_export.h"
 
 #include <poll.h>
 #include <pthread.h>
@@ -98,18 +99,6 @@ TEST_F(twin, revoke_reaches_fork_and_split)
 	close(to_parent[1]);
 }
 
-static int write_file(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 struct unbind_job {
 	char path[256];
 	const char *bdf;
@@ -122,7 +111,7 @@ static void *unbind_thread(void *arg)
 {
 	struct unbind_job *job = arg;
 
-	job->ret = write_file(job->path, job->bdf);
+	job->ret = vpd_write_file(job->path, job->bdf);
 	job->done = 1;
 	return NULL;
 }
@@ -177,7 +166,7 @@ TEST_F_TIMEOUT(twin, unbind_while_mapped, 120)
 	EXPECT_STREQ("", drv);
 
 	/* driver_override still names the driver: bind it again. */
-	EXPECT_EQ(0, write_file("/sys/bus/pci/drivers_probe", self->dev.bdf));
+	EXPECT_EQ(0, vpd_write_file("/sys/bus/pci/drivers_probe", self->dev.bdf));
 	EXPECT_EQ(0, vpd_driver_of(self->dev.bdf, drv, sizeof(drv)));
 	EXPECT_STREQ(variant->driver, drv);
 }
@@ -276,62 +265,32 @@ TEST_F(nvme, revoke_low_power)
 TEST(hot_reset_through_sibling)
 {
 	const char *b0 = vpd_role_bdf("VPD_DEV_RST0"), *b1 = vpd_role_bdf("VPD_DEV_RST1");
-	struct vfio_pci_hot_reset_info *info;
-	struct vfio_pci_hot_reset *reset;
 	struct vfio_region_info bar2;
 	struct vpd_dev d0;
-	int fd1, g0, g1, group1 = -1;
+	int fd1, group1 = -1, ret;
 	uint64_t *map, v;
 	size_t len = SZ_2M;
 
 	ASSERT_NE(NULL, b0);
 	ASSERT_NE(NULL, b1);
 	ASSERT_EQ(0, vpd_open(&d0, b0));
-	g0 = vpd_iommu_group_of(b0);
-	g1 = vpd_iommu_group_of(b1);
-	if (g1 == g0) {
-		fd1 = ioctl(d0.group, VFIO_GROUP_GET_DEVICE_FD, b1);
-	} else {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/dev/vfio/%d", g1);
-		group1 = open(path, O_RDWR);
-		ASSERT_GE(group1, 0);
-		ASSERT_EQ(0, ioctl(group1, VFIO_GROUP_SET_CONTAINER, &d0.container));
-		fd1 = ioctl(group1, VFIO_GROUP_GET_DEVICE_FD, b1);
-	}
-	ASSERT_GE(fd1, 0);
+	fd1 = vpd_open_sibling(&d0, b1, &group1);
+	ASSERT_GE(fd1, 0) TH_LOG("sibling %s: %s", b1, strerror(-fd1));
 
 	ASSERT_EQ(0, vpd_region_info(&d0, VFIO_PCI_BAR2_REGION_INDEX, &bar2));
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, d0.fd, bar2.offset);
 	ASSERT_NE(MAP_FAILED, map);
 	vpd_fill(map, len, 0x4e5e7);
 
-	info = calloc(1, 4096);
-	ASSERT_NE(NULL, info);
-	info->argsz = 4096;
-	ASSERT_EQ(0, ioctl(fd1, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, info))
-		TH_LOG("hot reset info: %s", strerror(errno));
-	ASSERT_GE(info->count, 2);
-
-	reset = calloc(1, sizeof(*reset) + 2 * sizeof(int));
-	ASSERT_NE(NULL, reset);
-	reset->argsz = sizeof(*reset) + (group1 >= 0 ? 2 : 1) * sizeof(int);
-	reset->count = group1 >= 0 ? 2 : 1;
-	reset->group_fds[0] = d0.group;
-	if (group1 >= 0)
-		reset->group_fds[1] = group1;
 	/* Reset issued through the sibling (function 1), not through d0. */
-	ASSERT_EQ(0, ioctl(fd1, VFIO_DEVICE_PCI_HOT_RESET, reset))
-		TH_LOG("hot reset: %s", strerror(errno));
+	ret = vpd_hot_reset(fd1, &d0, group1);
+	ASSERT_EQ(0, ret) TH_LOG("hot reset: %s", strerror(-ret));
 
 	EXPECT_GT(vpd_touch_all((uint8_t *)map, len), 0) TH_LOG("mapping was not zapped");
 	EXPECT_EQ(0, vpd_touch(&map[0], 0, &v));
 	EXPECT_EQ(-1, vpd_check(map, len, 0x4e5e7));
 
 	munmap(map, len);
-	free(reset);
-	free(info);
 	close(fd1);
 	if (group1 >= 0)
 		close(group1);
