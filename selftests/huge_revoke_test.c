@@ -77,9 +77,10 @@ static long expected_faults(uintptr_t va, size_t len, int ours)
 
 /*
  * Whether vfio-pci zaps a fork copy of its mapping: up to 6.9 its open()
- * zaps the copy's PTEs (which fork copied first), so that the copy's next
- * fault puts it on the core's vma_list.  Our driver lists the copy instead
- * and leaves its entries alone.
+ * zaps the copy's PTEs, so that the copy's next fault puts it on the core's
+ * vma_list; where fork copies them after open() (fork_revoke() skips the
+ * other order, see vpd_stock_misses_fork_copy()).  Our driver lists the
+ * copy instead and leaves its entries alone.
  */
 static int stock_zaps_fork_copy(void)
 {
@@ -285,6 +286,13 @@ static void fork_revoke(struct __test_metadata *_metadata, struct hmap *h, const
 	char c, why[96];
 	pid_t pid;
 
+	if (!h->ours) {
+		int miss = vpd_stock_misses_fork_copy(h->map);
+
+		ASSERT_LE(0, miss);
+		if (miss)
+			SKIP(return, "vfio-pci on this kernel never revokes a fork copy (fork calls open() before copying the entries; the copy is on no vma_list)");
+	}
 	ASSERT_EQ(0, pipe(to_child));
 	ASSERT_EQ(0, pipe(to_parent));
 	fflush(stdout);

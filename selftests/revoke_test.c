@@ -60,6 +60,15 @@ TEST_F(twin, revoke_reaches_fork_and_split)
 		   self->bar2.offset);
 	ASSERT_NE(MAP_FAILED, map);
 	vpd_touch_all(map, 3 * SZ_2M);
+	if (!variant->ours) {
+		int miss = vpd_stock_misses_fork_copy(map);
+
+		ASSERT_LE(0, miss);
+		if (miss) {
+			munmap(map, 3 * SZ_2M);
+			SKIP(return, "vfio-pci on this kernel never revokes a fork copy (fork calls open() before copying the entries; the copy is on no vma_list)");
+		}
+	}
 	/* Split: unmap the middle 2 MiB. */
 	ASSERT_EQ(0, munmap(map + SZ_2M, SZ_2M));
 	ASSERT_EQ(0, pipe(to_child));
