@@ -9,7 +9,8 @@
 #   check-host   unit tests (death tests included) + kernel-flags check +
 #                fuzz-short; ends with "N passed, N failed" and fails if
 #                anything failed
-#   fuzz         fuzz for $(FUZZ_TIME) seconds (default 600)
+#   fuzz         fuzz for $(FUZZ_TIME) seconds (default 600), FUZZ_JOBS=N
+#                processes side by side
 #   fuzz-short   fuzz for $(FUZZ_SHORT_TIME) seconds (default 30)
 #   bench-core   writes build/bench/core.json
 #   clean-host   removes build/host, build/fuzz, build/bench
@@ -127,8 +128,36 @@ define vpd_run_fuzz
 	fi
 endef
 
+# FUZZ_JOBS=N: N fuzzing processes side by side (libFuzzer -jobs/-workers,
+# one corpus); the executions of all of them are added up, and any job's
+# mismatch or crash fails the run.
+FUZZ_JOBS ?= 1
+
+define vpd_run_fuzz_jobs
+	@mkdir -p $(VPD_FUZZ_OUT)/corpus $(VPD_FUZZ_OUT)/artifacts
+	@rm -f $(VPD_FUZZ_OUT)/fuzz-*.log
+	@echo "fuzz: running $(FUZZ_JOBS) jobs for $(1) s (logs: $(VPD_FUZZ_OUT)/fuzz-*.log)"
+	@cd $(VPD_FUZZ_OUT) && $(VPD_FUZZ_BIN) -jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) \
+		-max_total_time=$(1) -print_final_stats=1 -timeout=30 -rss_limit_mb=4096 \
+		-artifact_prefix=$(VPD_FUZZ_OUT)/artifacts/ corpus > fuzz.log 2>&1; \
+	logs=$$(ls $(VPD_FUZZ_OUT)/fuzz-*.log 2>/dev/null); \
+	if [ -z "$$logs" ] || grep -lE "MISMATCH|ERROR|deadly signal|Test unit written" $$logs; then \
+		grep -hE "MISMATCH|ERROR|SUMMARY|Test unit written" $$logs | head -20; \
+		echo "fuzz: FAILED (see $(VPD_FUZZ_OUT)/fuzz-*.log)"; exit 1; \
+	fi; \
+	n=$$(echo $$logs | wc -w); \
+	done=$$(grep -l '^stat::number_of_executed_units' $$logs | wc -l); \
+	[ "$$done" = "$$n" ] || { echo "fuzz: FAILED: $$((n - done)) of $$n jobs did not finish"; exit 1; }; \
+	execs=$$(sed -n 's/^stat::number_of_executed_units: *//p' $$logs | awk '{ s += $$1 } END { print s }'); \
+	echo "fuzz: $$execs execs in $(1) s by $$n jobs ($$((execs / $(1)))/s), no mismatch"
+endef
+
 fuzz: $(VPD_FUZZ_BIN)
+ifeq ($(FUZZ_JOBS),1)
 	$(call vpd_run_fuzz,$(FUZZ_TIME))
+else
+	$(call vpd_run_fuzz_jobs,$(FUZZ_TIME))
+endif
 
 fuzz-short: $(VPD_FUZZ_BIN)
 	$(call vpd_run_fuzz,$(FUZZ_SHORT_TIME))
