@@ -1795,23 +1795,6 @@ TEST_F_TIMEOUT(exp, device_close, 180)
 	vpd_close(&d);
 }
 
-struct unbind_job {
-	char path[PATH_MAX];
-	const char *bdf;
-	int ret;
-	volatile int done;
-};
-
-/* A thread, not a child: a child would get the process's fds. */
-static void *unbind_thread(void *arg)
-{
-	struct unbind_job *job = arg;
-
-	job->ret = vpd_write_file(job->path, job->bdf);
-	job->done = 1;
-	return NULL;
-}
-
 /*
  * Unbind while another process holds an export (the device fds closed):
  * the unbind completes, the export stays dead, the device binds again.
@@ -1819,7 +1802,7 @@ static void *unbind_thread(void *arg)
 TEST_F_TIMEOUT(exp, unbind_with_export, 180)
 {
 	static const struct vfio_region_dma_range r[] = { R(0, SZ_2M), R(10 * SZ_1M, SZ_2M) };
-	struct unbind_job job = { 0 };
+	struct vpd_unbind_job job = { 0 };
 	struct ectx *c = &self->c;
 	pthread_t thread;
 	char drv[64];
@@ -1836,7 +1819,7 @@ TEST_F_TIMEOUT(exp, unbind_with_export, 180)
 
 	job.bdf = c->dev.bdf;
 	snprintf(job.path, sizeof(job.path), "/sys/bus/pci/drivers/vfio-pci-dmabuf/unbind");
-	ASSERT_EQ(0, pthread_create(&thread, NULL, unbind_thread, &job));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, vpd_unbind_thread, &job));
 	for (i = 0; i < 30000 && !job.done; i++)
 		usleep(1000);
 	EXPECT_TRUE(job.done) TH_LOG("unbind still waits after 30 s while the agent holds the export");

@@ -108,23 +108,6 @@ TEST_F(twin, revoke_reaches_fork_and_split)
 	close(to_parent[1]);
 }
 
-struct unbind_job {
-	char path[256];
-	const char *bdf;
-	int ret;
-	volatile int done;
-};
-
-/* A thread, not a child: a child would inherit the mapping and the fds. */
-static void *unbind_thread(void *arg)
-{
-	struct unbind_job *job = arg;
-
-	job->ret = vpd_write_file(job->path, job->bdf);
-	job->done = 1;
-	return NULL;
-}
-
 /*
  * Unbinding a mapped device: the user is asked (request notifier) to let
  * go; unbind completes once the mapping and the fds are gone; the device
@@ -134,7 +117,7 @@ TEST_F_TIMEOUT(twin, unbind_while_mapped, 120)
 {
 	char irq_buf[sizeof(struct vfio_irq_set) + sizeof(int)], drv[64];
 	struct vfio_irq_set *irq = (struct vfio_irq_set *)irq_buf;
-	struct unbind_job job = { .bdf = self->dev.bdf };
+	struct vpd_unbind_job job = { .bdf = self->dev.bdf };
 	struct pollfd pfd;
 	uint64_t *map, cnt;
 	pthread_t thread;
@@ -155,7 +138,7 @@ TEST_F_TIMEOUT(twin, unbind_while_mapped, 120)
 	ASSERT_EQ(0, ioctl(self->dev.fd, VFIO_DEVICE_SET_IRQS, irq));
 
 	snprintf(job.path, sizeof(job.path), "/sys/bus/pci/drivers/%s/unbind", variant->driver);
-	ASSERT_EQ(0, pthread_create(&thread, NULL, unbind_thread, &job));
+	ASSERT_EQ(0, pthread_create(&thread, NULL, vpd_unbind_thread, &job));
 
 	/* The driver asks us to release the device... */
 	pfd.fd = efd;

@@ -345,6 +345,27 @@ static inline int vpd_bind_to(const char *bdf, const char *to)
 	return 0;
 }
 
+/*
+ * An unbind (or any sysfs write that may block) run by a thread, not a
+ * child: a child would inherit the mappings and the fds that keep the
+ * write from completing.
+ */
+struct vpd_unbind_job {
+	char path[PATH_MAX];
+	const char *bdf;
+	int ret;
+	volatile int done;
+};
+
+static inline void *vpd_unbind_thread(void *arg)
+{
+	struct vpd_unbind_job *job = arg;
+
+	job->ret = vpd_write_file(job->path, job->bdf);
+	job->done = 1;
+	return NULL;
+}
+
 /* /sys/module/vfio_pci_dmabuf/refcnt, -1 if unreadable. */
 static inline long vpd_module_refcnt(void)
 {
