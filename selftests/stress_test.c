@@ -81,7 +81,7 @@ enum {
 	C_FORK, C_CLOSE_FD,
 	/* revoker */
 	C_MEM, C_D3, C_FLR, C_RESET, C_LOWPOWER, C_HOTRESET, C_REVOKE, C_MEMATTR,
-	C_RESET_AGAIN, C_HOTRESET_BUSY, C_PROBE_OFF, C_REFUSED,
+	C_RESET_AGAIN, C_HOTRESET_BUSY, C_HOTRESET_GAVEUP, C_PROBE_OFF, C_REFUSED,
 	/* failures */
 	C_WRONG, C_ILLEGAL_SIGBUS, C_ILLEGAL_ACCESS, C_OTHER_SIG, C_CHILD_FAIL,
 	C_PROBE_BAD, C_ERROR,
@@ -100,7 +100,9 @@ static const char *const counter_name[NR_COUNTERS] = {
 	[C_RESET] = "device-reset", [C_LOWPOWER] = "low-power",
 	[C_HOTRESET] = "hot-reset", [C_REVOKE] = "permanent-revoke",
 	[C_MEMATTR] = "memattr", [C_RESET_AGAIN] = "reset EAGAIN",
-	[C_HOTRESET_BUSY] = "hot-reset EBUSY", [C_PROBE_OFF] = "probes while off",
+	[C_HOTRESET_BUSY] = "hot-reset EBUSY",
+	[C_HOTRESET_GAVEUP] = "hot-reset still busy after 1000 tries",
+	[C_PROBE_OFF] = "probes while off",
 	[C_REFUSED] = "mmap of revoked refused",
 	[C_WRONG] = "wrong words", [C_ILLEGAL_SIGBUS] = "illegal SIGBUS",
 	[C_ILLEGAL_ACCESS] = "accesses while revoked",
@@ -515,7 +517,15 @@ static void rv_hot_reset(struct sdev *d)
 		INC(sh->cnt[C_HOTRESET_BUSY]);
 		nap_us(200);
 	}
-	if (ret)
+	/*
+	 * Still EBUSY after 1000 tries: the faulting threads kept a device of
+	 * the set busy, vfio-pci-core's documented answer (it never waits for
+	 * memory_lock on this path).  Counted, not an error; that hot resets
+	 * do happen is checked at the end.  Any other errno is an error.
+	 */
+	if (ret && (errno == EBUSY || errno == EAGAIN))
+		INC(sh->cnt[C_HOTRESET_GAVEUP]);
+	else if (ret)
 		note(C_ERROR, "%s: hot reset through the sibling: %s", d->role, strerror(errno));
 	win_close(d);
 	probe(d, 0, "hot reset");
