@@ -135,7 +135,7 @@ static vm_fault_t vpd_insert(struct vm_fault *vmf,
 	return VM_FAULT_FALLBACK;
 }
 
-/* Count and trace a fault's outcome, @r being the table lookup's. */
+/* Count and trace a fault's outcome @ret on @vpd; returns @ret. */
 static vm_fault_t vpd_fault_done(struct vpd_device *vpd, struct vm_fault *vmf,
 				 const struct vpd_buf *buf, unsigned int order,
 				 vm_fault_t ret)

@@ -38,7 +38,10 @@ static const char *const vpd_stat_names[VPD_NR_STATS] = {
 	[VPD_STAT_EXPORTS_GONE]		= "exports_revoked_for_good",
 };
 
-/* A fault's outcome, counted on the device that served it. */
+/*
+ * A fault's outcome, counted on the device that served it: a huge fault
+ * sent back is a fallback, SIGBUS (revoked, or no PFN there) is refused.
+ */
 void vpd_stat_fault(struct vpd_device *vpd, unsigned int order, vm_fault_t ret)
 {
 	enum vpd_stat s;

@@ -23,7 +23,7 @@ enum vpd_stat {
 	VPD_STAT_FAULT_PMD,		/* ... with a 2 MiB entry */
 	VPD_STAT_FAULT_PUD,		/* ... with a 1 GiB entry */
 	VPD_STAT_FALLBACK,		/* huge faults sent back for a smaller order */
-	VPD_STAT_SIGBUS,		/* faults refused: memory revoked */
+	VPD_STAT_SIGBUS,		/* faults refused: revoked, or outside the buffer */
 	VPD_STAT_BAR_MMAPS,		/* BAR mmaps of the device fd */
 	VPD_STAT_LIVE_BAR_BUFS,		/* BAR mappings' DMABUFs alive now */
 	VPD_STAT_EXPORTS,		/* DMABUFs exported */
