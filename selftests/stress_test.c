@@ -179,6 +179,7 @@ struct stress {
 	int nr_devs;
 	int ours;
 	int no_move;		/* stock vfio-pci loses moved mappings (< 6.10) */
+	int no_fork;		/* stock vfio-pci loses fork copies (6.1.192) */
 	struct slot slots[NR_SLOTS];
 	pthread_mutex_t exp_lock;	/* slot identity, export fds, revoke */
 	int stop;
@@ -970,7 +971,8 @@ static void mapper_step(struct stress *st, int op, uint64_t *seed)
 	int i;
 
 	if (op == OP_FORK) {
-		op_fork(st, seed);
+		if (!st->no_fork)
+			op_fork(st, seed);
 		return;
 	}
 	if (op == OP_MAP_EXPORT && !st->ours)
@@ -1219,6 +1221,21 @@ FIXTURE_SETUP(stress)
 		ASSERT_NE(MAP_FAILED, d->probe);
 		ASSERT_EQ(dev_word(d, 0), d->probe[0]);
 	}
+	/*
+	 * Where fork calls open() before it copies the entries, vfio-pci
+	 * before 6.10 never revokes a child's copy (see
+	 * vpd_stock_misses_fork_copy(); revoke_test and huge_revoke_test
+	 * report it): its children would read the device with memory off.
+	 * Not stressed for stock there; ours is stressed with fork always.
+	 */
+	if (!variant->ours) {
+		int miss = vpd_stock_misses_fork_copy((const volatile uint8_t *)st->devs[0].probe);
+
+		ASSERT_LE(0, miss);
+		st->no_fork = miss;
+		if (miss)
+			ksft_print_msg("stress: vfio-pci misses fork copies here: no fork\n");
+	}
 }
 
 FIXTURE_TEARDOWN(stress)
@@ -1373,7 +1390,7 @@ TEST_F_TIMEOUT(stress, run, 330)
 	}
 	for (int k = C_MAP_BAR; k <= C_CLOSE_FD; k++) {
 		if ((!st->ours && (k == C_MAP_EXPORT || k == C_CLOSE_FD)) ||
-		    (st->no_move && k == C_MOVE))
+		    (st->no_move && k == C_MOVE) || (st->no_fork && k == C_FORK))
 			continue;
 		EXPECT_LT(0, c[k]) TH_LOG("no %s", counter_name[k]);
 	}
