@@ -11,6 +11,7 @@
  * on stdout; bench/report.py turns them into medians, ranges and ratios.
  * Nothing here passes or fails on a time: a sample is a number, and the
  * run fails only when an operation fails (VPD-BENCH-ERROR, exit 1).
+ * VPD_BENCH_ONLY (e.g. "touch:cycle") runs only the benchmarks it names.
  *
  * Devices (roles set by the harness in bench mode):
  *   VPD_DEV_OURS / VPD_DEV_STOCK          64 MiB ivshmem twins
@@ -30,6 +31,9 @@
  *   kmem    P7: slab growth per live mapping, over 256 mappings
  *   bw      read and write bandwidth through a populated 64 MiB mapping
  *   export  ours only: export a slice + mmap + touch + munmap + close
+ *   profile where the time of a 1 GiB first touch and of 4 KiB cycles goes,
+ *           per function (ftrace's function profiler, where the kernel has
+ *           it): "# profile" lines, not samples
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -513,10 +517,181 @@ static void bench_export(void)
 		}
 }
 
-int main(int argc, char **argv)
+/* --- where the time goes (ftrace's function profiler) ------------------------ */
+
+#define TRACING "/sys/kernel/tracing"
+
+static int tracing_write(const char *file, const char *val, int append)
+{
+	char path[PATH_MAX];
+	int fd, ok;
+
+	snprintf(path, sizeof(path), TRACING "/%s", file);
+	fd = open(path, O_WRONLY | (append ? O_APPEND : O_TRUNC));
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, val, strlen(val)) == (ssize_t)strlen(val);
+	close(fd);
+	return ok ? 0 : -EINVAL;
+}
+
+struct prof_fn {
+	char name[64];
+	unsigned long hits;
+	double us;
+};
+
+static int prof_cmp(const void *a, const void *b)
+{
+	const struct prof_fn *x = a, *y = b;
+
+	return x->us < y->us ? 1 : x->us > y->us ? -1 : 0;
+}
+
+/*
+ * Sum the durations function_graph printed per function ("1.234 us | f();"
+ * for a leaf, "1.234 us | } /\* f *\/" at the end of one with traced callees,
+ * funcgraph-tail on) and print them, largest total first.
+ */
+static void prof_dump(const char *what, int drv)
+{
+	static struct prof_fn fns[128];
+	char line[512];
+	int nr = 0;
+	unsigned long lines = 0, lost = 0;
+	FILE *f = fopen(TRACING "/trace", "r");
+
+	if (!f)
+		die("%s/trace", TRACING);
+	while (fgets(line, sizeof(line), f)) {
+		char *us = strstr(line, " us "), *bar, *name, *e, *q;
+		struct prof_fn fn = { .hits = 1 };
+		int i;
+
+		if (strstr(line, "LOST"))
+			lost++;
+		if (!us || !(bar = strchr(us, '|')))
+			continue;
+		/* The number before " us", after any "+", "!", "#" marker. */
+		for (q = us; q > line && (q[-1] == '.' || (q[-1] >= '0' && q[-1] <= '9')); q--)
+			;
+		fn.us = atof(q);
+		name = bar + 1;
+		while (*name == ' ')
+			name++;
+		if (!strncmp(name, "} /* ", 5)) {
+			name += 5;
+			e = strstr(name, " */");
+		} else {
+			e = strstr(name, "();");
+		}
+		if (!e || e - name >= (long)sizeof(fn.name))
+			continue;
+		memcpy(fn.name, name, e - name);
+		fn.name[e - name] = '\0';
+		lines++;
+		for (i = 0; i < nr && strcmp(fns[i].name, fn.name); i++)
+			;
+		if (i == nr) {
+			if (nr == 128)
+				continue;
+			fns[nr++] = fn;
+		} else {
+			fns[i].hits++;
+			fns[i].us += fn.us;
+		}
+	}
+	fclose(f);
+	qsort(fns, nr, sizeof(fns[0]), prof_cmp);
+	printf("# profile %s %s: %lu calls timed%s\n", drv_name[drv], what, lines,
+	       lost ? " (events were lost: totals are low)" : "");
+	for (int i = 0; i < nr && i < 20; i++)
+		printf("# profile %s %s: %-28s %7lu calls %11.0f us %9.2f us/call\n",
+		       drv_name[drv], what, fns[i].name, fns[i].hits, fns[i].us,
+		       fns[i].us / fns[i].hits);
+	tracing_write("trace", "", 0);
+}
+
+/*
+ * Where the time of a first touch of a 64 MiB mapping and of 64 4 KiB
+ * mmap + touch + munmap cycles goes, per function of the mmap, fault and
+ * munmap paths of both drivers: ftrace's function_graph tracer on those
+ * functions only, durations including callees.  Tracing slows every
+ * traced call down: the shares matter, not the totals.  Only where the
+ * kernel has function_graph (stock 6.1; the perf kernels have no ftrace).
+ */
+static void bench_profile(void)
+{
+	static const char *const fns[] = {
+		"vpd_*", "vfio_pci_core_mmap", "vfio_pci_mmap_fault", "vmf_insert_pfn_prot",
+		"track_pfn_insert", "track_pfn_remap", "lookup_memtype", "remap_pfn_range",
+		"__get_locked_pte", "dma_buf_export", "dma_buf_release", "alloc_file_pseudo",
+		"vma_set_file", "kvasprintf", "do_mmap", "mmap_region", "__do_munmap",
+		"do_vmi_munmap", "do_mas_munmap", "unmap_vmas", "__fput", "unmap_mapping_range",
+		"handle_mm_fault",
+	};
+	char avail[32] = "";
+	FILE *f;
+
+	if (access(TRACING "/current_tracer", W_OK))
+		(void)!system("mount -t tracefs tracefs " TRACING " 2>/dev/null");
+	f = fopen(TRACING "/available_tracers", "r");
+	if (!f || !fgets(avail, sizeof(avail), f) || !strstr(avail, "function_graph")) {
+		printf("# profile: no function_graph tracer on this kernel, skipped\n");
+		if (f)
+			fclose(f);
+		return;
+	}
+	fclose(f);
+	tracing_write("tracing_on", "0", 0);
+	tracing_write("current_tracer", "nop", 0);
+	tracing_write("buffer_size_kb", "32768", 0);
+	tracing_write("set_ftrace_filter", "", 0);
+	for (unsigned int i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+		tracing_write("set_ftrace_filter", fns[i], 1);
+	tracing_write("set_ftrace_pid", "", 0);
+	{
+		char pid[32];
+
+		snprintf(pid, sizeof(pid), "%d", getpid());
+		tracing_write("set_ftrace_pid", pid, 0);
+	}
+	tracing_write("current_tracer", "function_graph", 0);
+	tracing_write("options/funcgraph-tail", "1", 0);
+	tracing_write("trace", "", 0);
+	for (int d = 0; d < NR_DRV; d++) {
+		struct target *t = &tg[T_64M][d];
+		volatile uint8_t *p = map_at(t, 0, SZ_64M, SZ_2M, 0);
+
+		tracing_write("tracing_on", "1", 0);
+		(void)*(volatile uint64_t *)p;
+		tracing_write("tracing_on", "0", 0);
+		munmap((void *)p, SZ_64M);
+		prof_dump("64m-first-touch", d);
+
+		tracing_write("tracing_on", "1", 0);
+		for (int n = 0; n < 64; n++) {
+			p = mmap(NULL, SZ_4K, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 t->dev.fd, t->bar2.offset);
+			if (p == MAP_FAILED)
+				die("mmap 4k");
+			(void)*(volatile uint64_t *)p;
+			munmap((void *)p, SZ_4K);
+		}
+		tracing_write("tracing_on", "0", 0);
+		prof_dump("64x-4k-cycle", d);
+	}
+	tracing_write("current_tracer", "nop", 0);
+	tracing_write("set_ftrace_filter", "", 0);
+	tracing_write("set_ftrace_pid", "", 0);
+	tracing_write("buffer_size_kb", "1408", 0);
+}
+
+int main(void)
 {
 	const char *r = getenv("VPD_BENCH_REPS");
-	const char *only = argc > 1 ? argv[1] : NULL;
+	/* VPD_BENCH_ONLY: run only the benchmarks it names (e.g. "touch:cycle"). */
+	const char *only = getenv("VPD_BENCH_ONLY");
 	static const struct {
 		const char *name;
 		void (*fn)(void);
@@ -524,7 +699,7 @@ int main(int argc, char **argv)
 		{ "touch", bench_touch }, { "lock", bench_lock },
 		{ "cycle", bench_cycle }, { "revoke", bench_revoke },
 		{ "kmem", bench_kmem }, { "bw", bench_bw },
-		{ "export", bench_export },
+		{ "export", bench_export }, { "profile", bench_profile },
 	};
 
 	if (r && atoi(r) > 0)
@@ -535,7 +710,7 @@ int main(int argc, char **argv)
 	for (unsigned int b = 0; b < sizeof(benches) / sizeof(benches[0]); b++) {
 		uint64_t t0 = now_ns();
 
-		if (only && !strstr(only, benches[b].name))
+		if (only && *only && !strstr(only, benches[b].name))
 			continue;
 		benches[b].fn();
 		printf("# %s took %.1f s\n", benches[b].name, (now_ns() - t0) / 1e9);
