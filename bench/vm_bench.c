@@ -30,12 +30,14 @@
  *   reset   P4: VFIO_DEVICE_RESET (FLR) with 1, 16, 256 live mappings
  *   kmem    P7: slab growth per live mapping, over 256 mappings
  *   bw      read and write bandwidth through a populated 64 MiB mapping
+ *           (best of 4 alternating passes per repetition)
  *   export  ours only: export a slice + mmap + touch + munmap + close
  *   profile where the time of a 1 GiB first touch and of 4 KiB cycles goes,
  *           per function (ftrace's function profiler, where the kernel has
  *           it): "# profile" lines, not samples
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <time.h>
 
@@ -414,6 +416,13 @@ static long meminfo_kb(const char *key)
 
 static void bench_kmem(void)
 {
+	cpu_set_t one, all;
+
+	/* On one CPU: the slab's per-CPU caches then move the figure least. */
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
 	for (int rep = 0; rep < reps; rep++)
 		for (int i = 0; i < 2; i++) {
 			int d = turn(rep, i);
@@ -434,38 +443,66 @@ static void bench_kmem(void)
 			     "\"slab_bytes_per_mapping\": %.1f, \"pagetable_bytes_per_mapping\": %.1f",
 			     (s1 - s0) * 1024.0 / MAX_MAPS, (pt1 - pt0) * 1024.0 / MAX_MAPS);
 		}
+	sched_setaffinity(0, sizeof(all), &all);
 }
 
 /* --- bandwidth --------------------------------------------------------------- */
 
+/* One pass over 64 MiB at @p: MB/s. */
+static double bw_pass(volatile uint64_t *p, int write)
+{
+	uint64_t t0 = now_ns(), sum = 0;
+
+	if (write)
+		for (size_t w = 0; w < SZ_64M / 8; w++)
+			p[w] = w;
+	else
+		for (size_t w = 0; w < SZ_64M / 8; w++)
+			sum += p[w];
+	if (sum == 1)
+		printf("# %llu\n", (unsigned long long)sum);
+	return 64.0 * 1e9 / (now_ns() - t0);
+}
+
+/*
+ * Both drivers' 64 MiB mappings populated side by side; each repetition
+ * alternates passes (ours, stock, stock, ours, ...) and keeps each
+ * driver's best pass: a throughput is best seen undisturbed, and the host
+ * running other work only ever slows a pass down.
+ */
 static void bench_bw(void)
 {
-	for (int rep = 0; rep < reps; rep++)
+	volatile uint64_t *p[NR_DRV];
+	const int rounds = 4;
+
+	for (int d = 0; d < NR_DRV; d++) {
+		p[d] = map_at(&tg[T_64M][d], 0, SZ_64M, SZ_2M, 0);
+		vpd_touch_all((volatile uint8_t *)p[d], SZ_64M);
+	}
+	for (int rep = 0; rep < reps; rep++) {
+		double best[NR_DRV][2] = { { 0 } };
+
+		for (int r = 0; r < rounds; r++)
+			for (int i = 0; i < 2; i++) {
+				int d = turn(rep + r, i);
+
+				for (int w = 0; w < 2; w++) {
+					double v = bw_pass(p[d], w);
+
+					if (v > best[d][w])
+						best[d][w] = v;
+				}
+			}
 		for (int i = 0; i < 2; i++) {
 			int d = turn(rep, i);
-			struct target *t = &tg[T_64M][d];
-			volatile uint64_t *p = map_at(t, 0, SZ_64M, SZ_2M, 0);
-			uint64_t t0, t1, t2, sum = 0;
-			const int passes = 2;
 
-			vpd_touch_all((volatile uint8_t *)p, SZ_64M);
-			t0 = now_ns();
-			for (int n = 0; n < passes; n++)
-				for (size_t w = 0; w < SZ_64M / 8; w++)
-					p[w] = w + n;
-			t1 = now_ns();
-			for (int n = 0; n < passes; n++)
-				for (size_t w = 0; w < SZ_64M / 8; w++)
-					sum += p[w];
-			t2 = now_ns();
-			munmap((void *)p, SZ_64M);
-			if (sum == 1)
-				printf("# %llu\n", (unsigned long long)sum);
 			emit("bw", "64m", d, rep,
 			     "\"write_mbs\": %.1f, \"read_mbs\": %.1f, \"mbs\": %.1f",
-			     passes * 64.0 * 1e9 / (t1 - t0), passes * 64.0 * 1e9 / (t2 - t1),
-			     2 * passes * 64.0 * 1e9 / (t2 - t0));
+			     best[d][1], best[d][0], 2 / (1 / best[d][1] + 1 / best[d][0]));
 		}
+	}
+	for (int d = 0; d < NR_DRV; d++)
+		munmap((void *)p[d], SZ_64M);
 }
 
 /* --- exported DMABUFs (ours) -------------------------------------------------- */
