@@ -171,6 +171,37 @@ def markdown(report):
     return '\n'.join(out)
 
 
+def series(smp, bench, points, driver, key, scale=1):
+    """x, median, median - min, max - median of @key for each (param, x) of
+    @points that has samples."""
+    xs, med, lo, hi = [], [], [], []
+    for param, x in points:
+        v = [scale * e for e in pick(smp, bench, param, driver, key)]
+        if v:
+            m = statistics.median(v)
+            xs.append(x)
+            med.append(m)
+            lo.append(m - min(v))
+            hi.append(max(v) - m)
+    return xs, med, lo, hi
+
+
+def label(ax, xlabel, ylabel, title):
+    ax.set_xscale('log', base=2)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+
+
+def save(plt, fig, outdir, name):
+    fig.tight_layout()
+    f = os.path.join(outdir, name)
+    fig.savefig(f, dpi=100)
+    plt.close(fig)
+    return f
+
+
 def plots(report, outdir):
     try:
         import matplotlib
@@ -189,33 +220,18 @@ def plots(report, outdir):
         smp = report[name]['samples']
         for d, color in (('ours', 'tab:blue'), ('stock', 'tab:orange')):
             for place, style in (('aligned', '-o'), ('unaligned', '--s')):
-                xs, ys = [], []
-                for sz in ('64m', '1g'):
-                    v = pick(smp, 'touch', '%s-%s' % (sz, place), d, 'faults')
-                    if v:
-                        xs.append(sizes[sz])
-                        ys.append(statistics.median(v))
+                xs, ys, _, _ = series(smp, 'touch',
+                                      [('%s-%s' % (sz, place), sizes[sz]) for sz in ('64m', '1g')],
+                                      d, 'faults')
                 if xs:
                     ax.plot(xs, ys, style, color=color, label='%s, %s VA' % (d, place))
-            xs, ys = [], []
-            for sz in ('4k', '2m', '64m'):
-                v = pick(smp, 'cycle', sz, d, 'faults')
-                if v:
-                    xs.append(sizes[sz])
-                    ys.append(statistics.median(v))
+            xs, ys, _, _ = series(smp, 'cycle', [(sz, sizes[sz]) for sz in ('4k', '2m', '64m')],
+                                  d, 'faults')
             if xs:
                 ax.plot(xs, ys, ':^', color=color, label='%s, mmap(NULL)' % d)
-        ax.set_xscale('log', base=2)
         ax.set_yscale('log')
-        ax.set_xlabel('mapping size (bytes)')
-        ax.set_ylabel('faults to touch every page')
-        ax.set_title(name)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    f = os.path.join(outdir, 'faults.png')
-    fig.savefig(f, dpi=100)
-    plt.close(fig)
-    files.append(f)
+        label(ax, 'mapping size (bytes)', 'faults to touch every page', name)
+    files.append(save(plt, fig, outdir, 'faults.png'))
     # Revoke latency vs live mappings.
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, bench, title in ((axes[0], 'revoke', 'memory decode off + on'),
@@ -223,28 +239,13 @@ def plots(report, outdir):
         for name in names:
             smp = report[name]['samples']
             for d, style in (('ours', '-o'), ('stock', '--s')):
-                xs, med, lo, hi = [], [], [], []
-                for n in ('1', '16', '256'):
-                    v = pick(smp, bench, n, d, 'ns')
-                    if v:
-                        xs.append(int(n))
-                        m = statistics.median(v) / 1e6
-                        med.append(m)
-                        lo.append(m - min(v) / 1e6)
-                        hi.append(max(v) / 1e6 - m)
+                xs, med, lo, hi = series(smp, bench, [(n, int(n)) for n in ('1', '16', '256')],
+                                         d, 'ns', 1e-6)
                 if xs:
                     ax.errorbar(xs, med, yerr=[lo, hi], fmt=style, capsize=3,
                                 label='%s %s' % (name, d))
-        ax.set_xscale('log', base=2)
-        ax.set_xlabel('live mappings')
-        ax.set_ylabel('ms (median, min-max)')
-        ax.set_title(title)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    f = os.path.join(outdir, 'revoke.png')
-    fig.savefig(f, dpi=100)
-    plt.close(fig)
-    files.append(f)
+        label(ax, 'live mappings', 'ms (median, min-max)', title)
+    files.append(save(plt, fig, outdir, 'revoke.png'))
     return files
 
 
