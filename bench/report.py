@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Turn the samples of `scripts/vmtest --bench` runs into the benchmark
-report: build/bench/report.json, report.md (also printed) and PNG plots.
+report: build/bench/report.json, report.md (also printed), report.rst (the
+same tables for Documentation/performance.rst) and PNG plots.
 
   bench/report.py --out build/bench KERNEL_DIR...
 
@@ -202,6 +203,27 @@ def save(plt, fig, outdir, name):
     return f
 
 
+def rst(report):
+    """The same tables as reStructuredText (for Documentation/performance.rst)."""
+    out = []
+    for name, k in report.items():
+        title = '%s (%s, package %s, %s repetitions, huge_pfnmap %s)' % (
+            name, k['release'], k['kernel_package'], k['reps'], k['huge_pfnmap'])
+        out += [title, '-' * len(title), '', '.. list-table::', '   :header-rows: 1', '',
+                '   * - measurement', '     - case', '     - ours: median (min-max)',
+                '     - stock: median (min-max)', '     - ours/stock']
+        for m in k['measures']:
+            out += ['   * - %s' % m['what'], '     - %s' % m['param'],
+                    '     - %s' % cell(m['ours'], m['key']),
+                    '     - %s' % cell(m['stock'], m['key']),
+                    '     - %s' % ('-' if m['ratio'] is None else '%.2f' % m['ratio'])]
+        out.append('')
+        for g, ok in k['goals'].items():
+            out.append('- goal ``%s``: %s' % (g, 'met' if ok else '**missed**'))
+        out.append('')
+    return '\n'.join(out)
+
+
 def plots(report, outdir):
     try:
         import matplotlib
@@ -266,6 +288,8 @@ def main():
     md = markdown(report)
     with open(os.path.join(args.out, 'report.md'), 'w') as f:
         f.write(md + '\n')
+    with open(os.path.join(args.out, 'report.rst'), 'w') as f:
+        f.write(rst(report) + '\n')
     print(md)
     for p in plots(report, args.out):
         print('report: %s' % p)
