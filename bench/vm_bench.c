@@ -27,6 +27,7 @@
  *           fresh 1 GiB mapping: how long a fault holds memory_lock
  *   cycle   P3: mmap + touch every page + munmap of 4 KiB, 2 MiB, 64 MiB
  *   revoke  P4: memory decode off + on, with 1, 16, 256 live 2 MiB mappings
+ *           (best of 3 cycles per repetition; then touching them again)
  *   reset   P4: VFIO_DEVICE_RESET (FLR) with 1, 16, 256 live mappings
  *   kmem    P7: slab growth per live mapping, over 256 mappings
  *   bw      read and write bandwidth through a populated 64 MiB mapping
@@ -350,26 +351,39 @@ static void bench_revoke(void)
 				int d = turn(rep, i);
 				struct target *t = &tg[T_64M][d];
 				struct maps m;
-				uint64_t t0, t1, t2, t3;
-				long refaults;
+				uint64_t best[3] = { 0 };
+				long refaults = 0;
 
 				maps_open(&m, t, counts[c]);
 				maps_touch(&m);
-				t0 = now_ns();
-				if (vpd_set_mem_decode(&t->dev, 0))
-					die("memory decode off");
-				t1 = now_ns();
-				if (vpd_set_mem_decode(&t->dev, 1))
-					die("memory decode on");
-				t2 = now_ns();
-				refaults = maps_touch(&m);
-				t3 = now_ns();
+				/* Best of 3 cycles: host noise only ever adds. */
+				for (int k = 0; k < 3; k++) {
+					uint64_t t0, t1, t2, t3;
+					long f;
+
+					t0 = now_ns();
+					if (vpd_set_mem_decode(&t->dev, 0))
+						die("memory decode off");
+					t1 = now_ns();
+					if (vpd_set_mem_decode(&t->dev, 1))
+						die("memory decode on");
+					t2 = now_ns();
+					f = maps_touch(&m);
+					t3 = now_ns();
+					if (!k || t2 - t0 < best[0] + best[1]) {
+						best[0] = t1 - t0;
+						best[1] = t2 - t1;
+					}
+					if (!k || t3 - t2 < best[2])
+						best[2] = t3 - t2;
+					refaults = f;
+				}
 				maps_close(&m);
 				emit("revoke", param, d, rep,
 				     "\"off_ns\": %llu, \"on_ns\": %llu, \"ns\": %llu, \"refault_ns\": %llu, \"refaults\": %ld",
-				     (unsigned long long)(t1 - t0), (unsigned long long)(t2 - t1),
-				     (unsigned long long)(t2 - t0), (unsigned long long)(t3 - t2),
-				     refaults);
+				     (unsigned long long)best[0], (unsigned long long)best[1],
+				     (unsigned long long)(best[0] + best[1]),
+				     (unsigned long long)best[2], refaults);
 			}
 		for (int rep = 0; rep < reps; rep++)
 			for (int i = 0; i < 2; i++) {
