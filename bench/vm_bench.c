@@ -31,7 +31,7 @@
  *   reset   P4: VFIO_DEVICE_RESET (FLR) with 1, 16, 256 live mappings
  *   kmem    P7: slab growth per live mapping, over 256 mappings
  *   bw      read and write bandwidth through a populated 64 MiB mapping
- *           (best of 4 alternating passes per repetition)
+ *           (best of 12 alternating passes per repetition)
  *   export  ours only: export a slice + mmap + touch + munmap + close
  *   profile where the time of a 1 GiB first touch and of 4 KiB cycles goes,
  *           per function (ftrace's function profiler, where the kernel has
@@ -487,7 +487,7 @@ static double bw_pass(volatile uint64_t *p, int write)
 static void bench_bw(void)
 {
 	volatile uint64_t *p[NR_DRV];
-	const int rounds = 4;
+	const int rounds = 12;
 
 	for (int d = 0; d < NR_DRV; d++) {
 		p[d] = map_at(&tg[T_64M][d], 0, SZ_64M, SZ_2M, 0);
@@ -664,8 +664,9 @@ static void prof_dump(const char *what, int drv)
 }
 
 /*
- * Where the time of a first touch of a 64 MiB mapping and of 64 4 KiB
- * mmap + touch + munmap cycles goes, per function of the mmap, fault and
+ * Where the time of a first touch of a 64 MiB mapping, of 64 4 KiB
+ * mmap + touch + munmap cycles and of memory decode off + on with 256 live
+ * mappings goes, per function of the mmap, fault and
  * munmap paths of both drivers: ftrace's function_graph tracer on those
  * functions only, durations including callees.  Tracing slows every
  * traced call down: the shares matter, not the totals.  Only where the
@@ -679,7 +680,8 @@ static void bench_profile(void)
 		"__get_locked_pte", "dma_buf_export", "dma_buf_release", "alloc_file_pseudo",
 		"vma_set_file", "kvasprintf", "do_mmap", "mmap_region", "__do_munmap",
 		"do_vmi_munmap", "do_mas_munmap", "unmap_vmas", "__fput", "unmap_mapping_range",
-		"handle_mm_fault",
+		"handle_mm_fault", "zap_vma_ptes", "zap_page_range*", "vfio_pci_zap_*",
+		"vfio_pci_config_rw", "vfio_basic_config_write", "vfio_pci_core_write",
 	};
 	char avail[32] = "";
 	FILE *f;
@@ -731,6 +733,19 @@ static void bench_profile(void)
 		}
 		tracing_write("tracing_on", "0", 0);
 		prof_dump("64x-4k-cycle", d);
+
+		{
+			struct maps m;
+
+			maps_open(&m, t, MAX_MAPS);
+			maps_touch(&m);
+			tracing_write("tracing_on", "1", 0);
+			if (vpd_set_mem_decode(&t->dev, 0) || vpd_set_mem_decode(&t->dev, 1))
+				die("memory decode off/on");
+			tracing_write("tracing_on", "0", 0);
+			maps_close(&m);
+			prof_dump("256-maps-decode-off-on", d);
+		}
 	}
 	tracing_write("current_tracer", "nop", 0);
 	tracing_write("set_ftrace_filter", "", 0);
