@@ -192,7 +192,8 @@ struct lock_probe {
 	uint16_t cmd;
 	volatile int stop;
 	volatile int started;
-	uint64_t max_ns, writes;
+	uint64_t max_ns;
+	volatile uint64_t writes;
 };
 
 static void *lock_probe_thread(void *arg)
