@@ -17,6 +17,8 @@
 #                             debug-6.12, debug-7.3)
 #   make fuzz FUZZ_TIME=600   differential fuzzing of the core
 #   make bench-core           benchmark of the core's PFN lookup
+#   make bench                ours against vfio-pci in a VM per kernel
+#                             (BENCH_KERNELS, BENCH_REPS): build/bench/report.*
 #   make stress STRESS_TIME=120   the race stress alone on the debug kernels
 #
 # When kbuild reads this file (it reads Kbuild first; KBUILD_EXTMOD is set)
@@ -31,7 +33,7 @@ VPD_ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KERNELS ?= stock-6.1 debug-6.1 debug-6.12 debug-7.3
 
-.PHONY: all modules clean check vmtest harness-selftest kernels demo stress \
+.PHONY: all modules clean check vmtest harness-selftest kernels demo stress bench \
 	install uninstall dkms-install dkms-uninstall
 
 all: modules
@@ -122,6 +124,14 @@ stress:
 
 harness-selftest:
 	$(VPD_ROOT)/scripts/vmtest-selftest
+
+# Ours against stock vfio-pci, one VM per kernel, then the report
+# (build/bench/report.json, report.md, *.png).  Not part of `make check`:
+# it measures, it asserts nothing.
+BENCH_KERNELS ?= stock-6.1 perf-6.12 perf-7.3
+BENCH_REPS ?= 7
+bench:
+	@BENCH_REPS=$(BENCH_REPS) $(VPD_ROOT)/scripts/bench $(BENCH_KERNELS)
 
 # The whole test suite.  Every stage runs even when an earlier one failed;
 # the last line is the summary.

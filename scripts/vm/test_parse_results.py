@@ -96,6 +96,48 @@ class ParseResults(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertTrue(r['problems'])
 
+    BENCH_RESULTS = """VPD-BEGIN kernel=x
+VPD-SETUP-OK
+VPD-BENCH-BEGIN
+VPD-BENCH-INFO {"reps": 1, "huge_pfnmap": 3}
+# touch took 1.0 s
+VPD-BENCH-JSON {"bench": "cycle", "param": "4k", "driver": "ours", "rep": 0, "ns": 5}
+VPD-BENCH-JSON {"bench": "cycle", "param": "4k", "driver": "stock", "rep": 0, "ns": 4}
+VPD-BENCH-END rc=0
+VPD-END
+"""
+
+    def bench(self, results, console=''):
+        with tempfile.TemporaryDirectory() as d:
+            b = os.path.join(d, 'bench.json')
+            rc, r = run(console, results, kunit=False,
+                        extra=('--bench', b, '--kernel-name', 'perf-6.12'))
+            samples = None
+            if os.path.exists(b):
+                with open(b) as f:
+                    samples = json.load(f)
+            return rc, r, samples
+
+    def test_bench_run(self):
+        rc, r, b = self.bench(self.BENCH_RESULTS)
+        self.assertEqual(rc, 0)
+        self.assertEqual(b['kernel'], 'perf-6.12')
+        self.assertEqual(b['info'], {'reps': 1, 'huge_pfnmap': 3})
+        self.assertEqual([s['driver'] for s in b['samples']], ['ours', 'stock'])
+
+    def test_bench_failures(self):
+        for res in (self.BENCH_RESULTS.replace('rc=0', 'rc=1'),
+                    self.BENCH_RESULTS.replace('# touch', 'VPD-BENCH-ERROR mmap (errno 12)\n# t'),
+                    self.BENCH_RESULTS.split('VPD-BENCH-END')[0],
+                    self.BENCH_RESULTS.replace('VPD-BENCH-BEGIN\n', '').split('VPD-BENCH-END')[0]
+                    + 'VPD-END\n'):
+            rc, r, _ = self.bench(res)
+            self.assertEqual(rc, 1, res)
+            self.assertTrue(r['problems'])
+        rc, r, _ = self.bench(self.BENCH_RESULTS,
+                              GOOD_CONSOLE + "[    2.0] BUG: KASAN: use-after-free in f\n")
+        self.assertEqual(rc, 1)
+
     def test_warn_splat(self):
         con = GOOD_CONSOLE + "[    2.0] WARNING: CPU: 0 PID: 1 at x.c:1 f+0x1/0x2\n"
         rc, r = run(con, GOOD_RESULTS)
