@@ -27,7 +27,7 @@
  * can run here is a SKIP, with the reason; selftests/inventory.txt allows
  * exactly those skips.
  */
-#include <poll.h>
+#include <time.h>
 
 #include "kselftest_harness.h"
 #include "vpd_fixtures.h"
@@ -270,8 +270,14 @@ static void compare(struct __test_metadata *_metadata, const char *ours,
 
 	ASSERT_TRUE(bdf[0] && bdf[1]) TH_LOG("no device for %s or %s", ours, stock);
 	for (c = 0; c < 2; c++) {
+		struct timespec t0, t1;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		ASSERT_EQ(0, run_upstream(bin, bdf[c], &run[c]))
 			TH_LOG("cannot run %s/%s: %s", upstream_dir(), bin, strerror(errno));
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ksft_print_msg("%s: %s %s took %.1f s\n", who[c], bin, bdf[c],
+			       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
 		n[c] = parse_tap(&run[c], res, &nres, c);
 		ASSERT_LE(0, n[c]) TH_LOG("%s: too many tests or a name too long", bin);
 	}
