@@ -7,10 +7,10 @@
  * under /upstream-vfio (VPD_UPSTREAM_VFIO_DIR).  Each test here runs one
  * upstream binary twice, against a device bound to vfio-pci-dmabuf and
  * against its identical twin bound to vfio-pci, and requires the same result
- * set, test by test: the same passes, fails and skips.  Variants pick the
- * twins: "ivshmem" (VPD_DEV_OURS / VPD_DEV_STOCK: a 64 MiB RAM-like BAR2,
- * no interrupts, no reset) and "nvme" (VPD_DEV_NVME / VPD_DEV_NVME_STOCK:
- * MSI-X, FLR, a 64 MiB controller memory buffer in BAR2).
+ * set, test by test: the same passes, fails and skips.  The fixture names
+ * the twins: "nvme" (VPD_DEV_NVME / VPD_DEV_NVME_STOCK: MSI-X, FLR, a
+ * 64 MiB controller memory buffer in BAR2) runs every binary, "ivshmem"
+ * (VPD_DEV_OURS / VPD_DEV_STOCK) only vfio_iommufd_setup_test.
  *
  * Every upstream test and its two results are printed ("# ours PASS stock
  * PASS vfio_pci_device_test.validate_bars").  A test both drivers fail
@@ -23,8 +23,8 @@
  *     vfio_iommufd_setup_test) also needs the device's vfio cdev:
  *     CONFIG_VFIO_DEVICE_CDEV, 6.6+;
  *   - vfio_dma_map_limit_test's "overflow" wants EOVERFLOW for an IOVA
- *     range past 2^64, which type1 answers with EINVAL before 7.3's
- *     (probed with the same map on a type1 container);
+ *     range past 2^64, which the type1 of 6.1 and 6.12 answers with EINVAL
+ *     (probed with the same map on a type1 container of the stock twin);
  *   - a device with a BAR smaller than a page cannot be opened through
  *     upstream's library (see the ivshmem fixture below).
  * Any other shared failure fails the test too (the upstream library or the
