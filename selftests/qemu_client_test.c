@@ -59,6 +59,7 @@ struct qc {
 	FILE *in;		/* replies */
 	char path[108];		/* the socket's path */
 	char log[PATH_MAX];	/* QEMU's stdout + stderr */
+	char last[256];		/* the last command and its reply */
 };
 
 /* The VMMs, by their directory under QC_DIR. */
@@ -113,9 +114,13 @@ static int qc_cmd(struct qc *q, char *resp, size_t len, const char *fmt, ...)
 		resp = line;
 		len = sizeof(line);
 	}
-	if (!fgets(resp, len, q->in))
+	buf[n - 1] = '\0';
+	if (!fgets(resp, len, q->in)) {
+		snprintf(q->last, sizeof(q->last), "%s -> EOF", buf);
 		return -1;
+	}
 	resp[strcspn(resp, "\n")] = '\0';
+	snprintf(q->last, sizeof(q->last), "%s -> %s", buf, resp);
 	return strncmp(resp, "OK", 2) ? -1 : 0;
 }
 
@@ -258,7 +263,12 @@ static void qc_dump_log(struct qc *q)
 	fclose(f);
 }
 
-/* Whether QEMU's log has a line mentioning vfio (an error or a warning). */
+/*
+ * Whether QEMU's log has a line about vfio (an error or a warning) other
+ * than the one every ivshmem device gives, ours and stock alike: it has no
+ * reset QEMU can use (no FLR, no PM reset, no bus to reset on the root
+ * bus).
+ */
 static int qc_log_has_vfio(struct qc *q)
 {
 	char line[512];
@@ -268,10 +278,33 @@ static int qc_log_has_vfio(struct qc *q)
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "vfio"))
+		if (strstr(line, "vfio") && !strstr(line, "no available reset mechanism"))
 			found = 1;
 	fclose(f);
 	return found;
+}
+
+/* Print the lines of QEMU's maps that are about vfio or DMABUFs. */
+static void qc_dump_maps(struct qc *q)
+{
+	char path[64], line[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", q->pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "vfio") || strstr(line, "dmabuf") || strstr(line, " 20000000000 "))
+			ksft_print_msg("qemu maps: %s", line);
+	fclose(f);
+}
+
+/* What went wrong with QEMU: its last exchange, its log. */
+static void qc_explain(struct qc *q)
+{
+	ksft_print_msg("last qtest exchange: %s\n", q->last);
+	qc_dump_log(q);
 }
 
 /* Stop QEMU (SIGTERM, as a management stack would): its wait status. */
@@ -559,7 +592,7 @@ TEST_F(client, bar2_maps_and_data)
 	const uint64_t off_q = 3 * SZ_2M + 5 * SZ_4K;	/* QEMU writes here */
 	const uint64_t off_t = SZ_64M - 2 * SZ_4K;	/* the test writes here */
 	const uint64_t seed = 0x9e3700 + getpid();
-	struct qc_stats s0 = { 0 }, s1 = { 0 };
+	struct qc_stats base = { 0 }, s0 = { 0 }, s1 = { 0 };
 	struct qc *q = &self->q;
 	char why[256] = "", want[128];
 	struct qc_map m;
@@ -568,24 +601,28 @@ TEST_F(client, bar2_maps_and_data)
 	long bad, flt0, flt1;
 	int status;
 
+	if (variant->ours)
+		ASSERT_EQ(0, qc_read_stats(self->bdf, &base));
 	ASSERT_EQ(0, qc_start(q, variant->vmm, self->bdf, variant->ours ? "ours" : "stock",
 			      why, sizeof(why))) {
 		TH_LOG("%s", why);
 		qc_dump_log(q);
 	}
 	/* The device QEMU assigned, seen by a would-be guest. */
-	ASSERT_EQ(0, qc_cfg_read(q, PCI_VENDOR_ID, &id));
+	ASSERT_EQ(0, qc_cfg_read(q, PCI_VENDOR_ID, &id)) qc_explain(q);
 	EXPECT_EQ(0x11101af4u, id);
-	ASSERT_EQ(0, qc_place_bar2(q, &flags));
+	ASSERT_EQ(0, qc_place_bar2(q, &flags)) qc_explain(q);
 	EXPECT_EQ(PCI_BASE_ADDRESS_MEM_TYPE_64 | PCI_BASE_ADDRESS_MEM_PREFETCH, flags);
 
 	/* QEMU mapped BAR2 at realize: region offset 2 << 40, 64 MiB. */
-	ASSERT_EQ(0, qc_find_map(q->pid, 2UL << 40, SZ_64M, &m));
+	ASSERT_EQ(0, qc_find_map(q->pid, 2UL << 40, SZ_64M, &m)) qc_dump_maps(q);
 	ksft_print_msg("%s %s maps: %s\n", variant->vmm->dir, variant->driver, m.line);
 	if (variant->ours) {
 		snprintf(want, sizeof(want), "/dmabuf:%s:%s/2", self->vfio_name, self->bdf);
 		EXPECT_STREQ(want, m.name);
 		ASSERT_EQ(0, qc_read_stats(self->bdf, &s0));
+		/* One DMABUF: QEMU's mapping of BAR2. */
+		EXPECT_EQ(base.live_bar + 1, s0.live_bar) qc_dump_maps(q);
 	} else {
 		EXPECT_EQ(NULL, strstr(m.name, "dmabuf"));
 		EXPECT_NE(NULL, strstr(m.name, "vfio-device")) TH_LOG("name %s", m.name);
@@ -594,13 +631,13 @@ TEST_F(client, bar2_maps_and_data)
 		EXPECT_EQ(0, m.start % SZ_64M) TH_LOG("QEMU 10.0 aligns to the BAR size");
 
 	flt0 = qc_minflt(q->pid);
-	ASSERT_EQ(0, qc_set_decode(q, 1));
+	ASSERT_EQ(0, qc_set_decode(q, 1)) qc_explain(q);
 
 	/* QEMU -> device: a 4 KiB block and the BAR's last word. */
-	ASSERT_EQ(0, qc_write_pattern(q, off_q, QC_BLOCK, seed));
+	ASSERT_EQ(0, qc_write_pattern(q, off_q, QC_BLOCK, seed)) qc_explain(q);
 	ASSERT_EQ(0, qc_cmd(q, NULL, 0, "writeq 0x%llx 0x%llx",
 			    (unsigned long long)(QC_BAR_GPA + SZ_64M - 8),
-			    (unsigned long long)vpd_pattern(seed, 999)));
+			    (unsigned long long)vpd_pattern(seed, 999)) qc_explain(q);
 	host = vpd_map_witness(self->witness, 2, SZ_64M);
 	ASSERT_NE(MAP_FAILED, host) TH_LOG("witness mmap: %s", strerror(errno));
 	bad = vpd_check(host + off_q / 8, QC_BLOCK, seed);
@@ -612,7 +649,7 @@ TEST_F(client, bar2_maps_and_data)
 	bad = qc_check_pattern(q, off_t, QC_BLOCK, seed + 1);
 	EXPECT_EQ(-1, bad) TH_LOG("QEMU read the wrong data at word %ld", bad);
 	host[0] = vpd_pattern(seed, 7);
-	ASSERT_EQ(0, qc_cmd_val(q, &v, "readq 0x%llx", (unsigned long long)QC_BAR_GPA));
+	ASSERT_EQ(0, qc_cmd_val(q, &v, "readq 0x%llx", (unsigned long long)QC_BAR_GPA)) qc_explain(q);
 	EXPECT_EQ(vpd_pattern(seed, 7), v);
 	munmap(host, SZ_64M);
 
@@ -630,14 +667,15 @@ TEST_F(client, bar2_maps_and_data)
 	}
 
 	/* Decode off, as a guest would before moving the BAR. */
-	ASSERT_EQ(0, qc_set_decode(q, 0));
-	EXPECT_FALSE(qc_log_has_vfio(q)) qc_dump_log(q);
+	ASSERT_EQ(0, qc_set_decode(q, 0)) qc_explain(q);
+	EXPECT_FALSE(qc_log_has_vfio(q));
+	qc_dump_log(q);
 	status = qc_stop(q);
 	EXPECT_TRUE(WIFEXITED(status) || (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM))
 		TH_LOG("QEMU wait status 0x%x", status);
 	if (variant->ours) {
 		ASSERT_EQ(0, qc_read_stats(self->bdf, &s1));
-		EXPECT_EQ(s0.live_bar - 1, s1.live_bar) TH_LOG("QEMU's mapping released");
+		EXPECT_EQ(base.live_bar, s1.live_bar) TH_LOG("QEMU's mapping released");
 	}
 }
 
@@ -716,8 +754,8 @@ TEST_F(big, huge_faults)
 		TH_LOG("%s", why);
 		qc_dump_log(q);
 	}
-	ASSERT_EQ(0, qc_place_bar2(q, &flags));
-	ASSERT_EQ(0, qc_find_map(q->pid, 2UL << 40, SZ_1G, &m));
+	ASSERT_EQ(0, qc_place_bar2(q, &flags)) qc_explain(q);
+	ASSERT_EQ(0, qc_find_map(q->pid, 2UL << 40, SZ_1G, &m)) qc_dump_maps(q);
 	ksft_print_msg("%s big maps: %s\n", variant->vmm->dir, m.line);
 	ksft_print_msg("%s big: mapping at 0x%lx: %s-aligned\n", variant->vmm->dir, m.start,
 		       !(m.start % SZ_1G) ? "1 GiB" : !(m.start % SZ_2M) ? "2 MiB" : "4 KiB");
@@ -732,11 +770,11 @@ TEST_F(big, huge_faults)
 	 * and its last word: every 2 MiB window of the mapping is touched
 	 * whatever its alignment, also where the DMA mapping faulted nothing.
 	 */
-	ASSERT_EQ(0, qc_set_decode(q, 1));
-	ASSERT_EQ(0, qc_cmd(q, NULL, 0, "writeq 0x%llx 0x5eedb16", QC_BAR_GPA + SZ_1G - 8));
+	ASSERT_EQ(0, qc_set_decode(q, 1)) qc_explain(q);
+	ASSERT_EQ(0, qc_cmd(q, NULL, 0, "writeq 0x%llx 0x5eedb16", QC_BAR_GPA + SZ_1G - 8)) qc_explain(q);
 	for (unsigned long off = 0; off < SZ_1G; off += SZ_2M)
-		ASSERT_EQ(0, qc_cmd_val(q, &v, "readq 0x%llx", QC_BAR_GPA + off));
-	ASSERT_EQ(0, qc_cmd_val(q, &v, "readq 0x%llx", QC_BAR_GPA + SZ_1G - 8));
+		ASSERT_EQ(0, qc_cmd_val(q, &v, "readq 0x%llx", QC_BAR_GPA + off)) qc_explain(q);
+	ASSERT_EQ(0, qc_cmd_val(q, &v, "readq 0x%llx", QC_BAR_GPA + SZ_1G - 8)) qc_explain(q);
 	EXPECT_EQ(0x5eedb16, v);
 	flt1 = qc_minflt(q->pid);
 	ASSERT_EQ(0, qc_read_stats(self->bdf, &s1));
@@ -751,8 +789,9 @@ TEST_F(big, huge_faults)
 	EXPECT_EQ(e.pud, s1.pud - s0.pud);
 	EXPECT_EQ(0, s1.sigbus - s0.sigbus);
 
-	ASSERT_EQ(0, qc_set_decode(q, 0));
-	EXPECT_FALSE(qc_log_has_vfio(q)) qc_dump_log(q);
+	ASSERT_EQ(0, qc_set_decode(q, 0)) qc_explain(q);
+	EXPECT_FALSE(qc_log_has_vfio(q));
+	qc_dump_log(q);
 	status = qc_stop(q);
 	EXPECT_TRUE(WIFEXITED(status) || (WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM))
 		TH_LOG("QEMU wait status 0x%x", status);
