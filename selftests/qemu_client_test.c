@@ -59,7 +59,7 @@ struct qc {
 	FILE *in;		/* replies */
 	char path[108];		/* the socket's path */
 	char log[PATH_MAX];	/* QEMU's stdout + stderr */
-	char last[256];		/* the last command and its reply */
+	char last[320];		/* the last command and its reply */
 };
 
 /* The VMMs, by their directory under QC_DIR. */
@@ -120,7 +120,7 @@ static int qc_cmd(struct qc *q, char *resp, size_t len, const char *fmt, ...)
 		return -1;
 	}
 	resp[strcspn(resp, "\n")] = '\0';
-	snprintf(q->last, sizeof(q->last), "%s -> %s", buf, resp);
+	snprintf(q->last, sizeof(q->last), "%s -> %.160s", buf, resp);
 	return strncmp(resp, "OK", 2) ? -1 : 0;
 }
 
@@ -637,7 +637,7 @@ TEST_F(client, bar2_maps_and_data)
 	ASSERT_EQ(0, qc_write_pattern(q, off_q, QC_BLOCK, seed)) qc_explain(q);
 	ASSERT_EQ(0, qc_cmd(q, NULL, 0, "writeq 0x%llx 0x%llx",
 			    (unsigned long long)(QC_BAR_GPA + SZ_64M - 8),
-			    (unsigned long long)vpd_pattern(seed, 999)) qc_explain(q);
+			    (unsigned long long)vpd_pattern(seed, 999))) qc_explain(q);
 	host = vpd_map_witness(self->witness, 2, SZ_64M);
 	ASSERT_NE(MAP_FAILED, host) TH_LOG("witness mmap: %s", strerror(errno));
 	bad = vpd_check(host + off_q / 8, QC_BLOCK, seed);
