@@ -903,9 +903,18 @@ TEST_F_TIMEOUT(big, huge_faults, 900)
 		       variant->vmm->dir, self->huge, s1.pte - s0.pte, s1.pmd - s0.pmd,
 		       s1.pud - s0.pud, s1.fallbacks - s0.fallbacks, s1.sigbus - s0.sigbus,
 		       e.pte, e.pmd, e.pud, flt1 - flt0);
-	EXPECT_EQ(e.pte, s1.pte - s0.pte);
+	/*
+	 * Exact: the faults of QEMU's DMA mapping at decode on (type1 faults
+	 * the whole mapping in), and no huge entry faulted again later.  The
+	 * accesses through qtest may add one 4 KiB fault (with a fallback
+	 * where the mapping is huge): seen on debug-7.3, once per QEMU.
+	 */
+	EXPECT_EQ(e.pte, sd.pte - s0.pte);
+	EXPECT_EQ(e.pmd, sd.pmd - s0.pmd);
+	EXPECT_EQ(e.pud, sd.pud - s0.pud);
 	EXPECT_EQ(e.pmd, s1.pmd - s0.pmd);
 	EXPECT_EQ(e.pud, s1.pud - s0.pud);
+	EXPECT_GE(1, s1.pte - sd.pte);
 	EXPECT_EQ(0, s1.sigbus - s0.sigbus);
 
 	ASSERT_EQ(0, qc_set_decode(q, 0)) qc_explain(q);
