@@ -28,12 +28,18 @@
  *              there is read back by QEMU; QEMU reports no vfio error.
  *              Identical for ours and stock, except for the mapping's name.
  *   big.*      (1 GiB BAR, ours) the page-table entries a real VMM's BAR
- *              mapping gets, from the device's fault counters: QEMU 10.0's
- *              1 GiB-aligned mapping takes one PUD fault where the kernel
- *              has huge PFN maps with PUDs; QEMU 7.2's mapping, at an
- *              unaligned VA, one PMD fault per whole 2 MiB window and one
- *              fault-around for each partial window.  Exact counts,
- *              computed from the VA QEMU's maps show.
+ *              mapping gets, from the device's fault counters, when QEMU
+ *              maps the BAR for DMA at decode on: QEMU 10.0's 1 GiB-aligned
+ *              mapping takes one PUD fault where the kernel has huge PFN
+ *              maps with PUDs; QEMU 7.2's mapping, at the VA mmap() gave
+ *              it, one PMD fault per whole 2 MiB window and one fault-around
+ *              for each partial window; without huge PFN maps (6.1) one
+ *              fault maps it all.  Exact counts, computed from the VA
+ *              QEMU's maps show.
+ *
+ * Ours and stock differ in one place only, the mapping's file in QEMU's
+ * maps: our DMABUF, or the vfio device file (whose offset column up to
+ * 6.9 is the BAR's physical address, as vfio-pci rewrites vm_pgoff).
  */
 #include <poll.h>
 #include <sys/prctl.h>
