@@ -217,7 +217,7 @@ static int qc_start(struct qc *q, const struct qc_vmm *v, const char *bdf,
 			dup2(fd, 1);
 			dup2(fd, 2);
 		}
-		/* 7.2 loads its TCG ops as a module, even under qtest. */
+		/* 7.2 loads its TCG accelerator ops as a module (TCG: -S keeps the CPU stopped). */
 		snprintf(moddir, sizeof(moddir), "%s/%s/modules", QC_DIR, v->dir);
 		setenv("QEMU_MODULE_DIR", moddir, 1);
 		execl(bin, bin, "-S", "-machine", "q35", "-nodefaults", "-display", "none",
