@@ -163,24 +163,6 @@ static int revoke_dmabuf(int devfd, int dmabuf)
 	return ioctl(devfd, VFIO_DEVICE_FEATURE, feat) ? -errno : 0;
 }
 
-/* Start of BAR @bar as sysfs shows it (on x86 the bus address). */
-static unsigned long long bar_start(const char *bdf, int bar)
-{
-	unsigned long long start = 0, end, flags;
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	for (int i = 0; i <= bar; i++)
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
-			start = 0;
-	fclose(f);
-	return start;
-}
-
 /*
  * Address runs in DMABUF order with adjacent ones merged: how an exporter
  * cuts the ranges into entries (one per range, adjacent ranges merged,
@@ -355,7 +337,7 @@ static void ctx_setup(struct __test_metadata *_metadata, struct ctx *c, const ch
 	ASSERT_EQ(0, vpd_open(&c->dev, bdf));
 	ASSERT_EQ(0, vpd_region_info(&c->dev, VFIO_PCI_BAR2_REGION_INDEX, &c->bar2));
 	ASSERT_GE(c->bar2.size, 16 * SZ_1M);
-	c->base = bar_start(bdf, 2);
+	c->base = vpd_bar_start(bdf, 2);
 	ASSERT_NE(0, c->base);
 
 	ret = dma_buf_feature_probe(c->dev.fd);
@@ -811,7 +793,7 @@ TEST_F_TIMEOUT(sibling, hot_reset, 120)
 	ASSERT_EQ(0, vpd_open(&d0, b0));
 	fd1 = vpd_open_sibling(&d0, b1, &group1);
 	ASSERT_GE(fd1, 0) TH_LOG("sibling %s: %s", b1, strerror(-fd1));
-	base = bar_start(b0, 2);
+	base = vpd_bar_start(b0, 2);
 	ASSERT_NE(0, base);
 	dmabuf = export_ranges(d0.fd, 2, ranges_apart, 2);
 	ASSERT_GE(dmabuf, 0) TH_LOG("export: %s", strerror(-dmabuf));

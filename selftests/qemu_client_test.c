@@ -415,24 +415,6 @@ static int qc_find_bar(pid_t pid, const char *file, unsigned long len, struct qc
 	return found == 1 ? n : -1;
 }
 
-/* The start of BAR @bar of @bdf (sysfs "resource"), 0 if unknown. */
-static unsigned long qc_bar_phys(const char *bdf, int bar)
-{
-	unsigned long long start = 0, end, flags;
-	char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	for (int i = 0; i <= bar; i++)
-		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
-			start = 0;
-	fclose(f);
-	return start;
-}
-
 /* The fault counters of our device @bdf (src/stats.c). */
 struct qc_stats {
 	long long pte, pmd, pud, fallbacks, sigbus, live_bar;
@@ -714,7 +696,7 @@ TEST_F_TIMEOUT(client, bar2_maps_and_data, 300)
 		unsigned long want_off = 2UL << 40;
 
 		if (vpd_kernel_version() < 6010)
-			want_off = qc_bar_phys(self->bdf, 2);
+			want_off = vpd_bar_start(self->bdf, 2);
 		EXPECT_EQ(want_off, m.off);
 	}
 	if (!strcmp(variant->vmm->dir, "10.0"))

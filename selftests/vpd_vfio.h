@@ -145,6 +145,27 @@ static inline int vpd_region_info(struct vpd_dev *d, unsigned int index,
 }
 
 /*
+ * The start of BAR @bar of @bdf as sysfs "resource" shows it (on x86 the bus
+ * address), 0 if unknown.
+ */
+static inline unsigned long long vpd_bar_start(const char *bdf, int bar)
+{
+	unsigned long long start = 0, end, flags;
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	for (int i = 0; i <= bar; i++)
+		if (fscanf(f, "%llx %llx %llx", &start, &end, &flags) != 3)
+			start = 0;
+	fclose(f);
+	return start;
+}
+
+/*
  * Map a witness device's BAR through sysfs (resourceN), enabling the
  * device's memory decode first.  The witness shares the host backing file of
  * the device under test, so this is the host's view of its memory.
