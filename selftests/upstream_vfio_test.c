@@ -9,8 +9,12 @@
  * against its identical twin bound to vfio-pci, and requires the same result
  * set, test by test: the same passes, fails and skips.  The fixture names
  * the twins: "nvme" (VPD_DEV_NVME / VPD_DEV_NVME_STOCK: MSI-X, FLR, a
- * 64 MiB controller memory buffer in BAR2) runs every binary, "ivshmem"
- * (VPD_DEV_OURS / VPD_DEV_STOCK) only vfio_iommufd_setup_test.
+ * 64 MiB controller memory buffer in BAR2) runs every binary but
+ * vfio_pci_driver_test, "ivshmem" (VPD_DEV_OURS / VPD_DEV_STOCK) only
+ * vfio_iommufd_setup_test, and "igb" (VPD_DEV_IGB / VPD_DEV_IGB_STOCK, only
+ * under scripts/vmtest --qemu10) vfio_pci_driver_test: the one device
+ * upstream's library has a driver for (lib/drivers/igb) that QEMU
+ * emulates, so DMA and MSI-X through the device itself.
  *
  * Every upstream test and its two results are printed ("# ours PASS stock
  * PASS vfio_pci_device_test.validate_bars").  A test both drivers fail
@@ -66,9 +70,11 @@ static const char *upstream_dir(void)
 
 /*
  * Run @bin with @bdf (upstream's library takes the device as the last
- * argument) and collect its output: 0, or -errno.
+ * argument), only @variant's tests if not NULL (the harness's -v), and
+ * collect its output: 0, or -errno.
  */
-static int run_upstream(const char *bin, const char *bdf, struct run *run)
+static int run_upstream(const char *bin, const char *variant, const char *bdf,
+			struct run *run)
 {
 	char path[PATH_MAX];
 	int pfd[2];
@@ -87,7 +93,10 @@ static int run_upstream(const char *bin, const char *bdf, struct run *run)
 		dup2(pfd[1], 2);
 		close(pfd[0]);
 		close(pfd[1]);
-		execl(path, path, bdf, (char *)NULL);
+		if (variant)
+			execl(path, path, "-v", variant, bdf, (char *)NULL);
+		else
+			execl(path, path, bdf, (char *)NULL);
 		_exit(127);
 	}
 	close(pfd[1]);
@@ -301,8 +310,8 @@ static const char *cannot_run(const char *bin, const char *test, const char *bdf
  * vfio-pci-dmabuf) and on its twin of role @stock (bound to vfio-pci), and
  * compare.
  */
-static void compare(struct __test_metadata *_metadata, const char *ours,
-		    const char *stock, const char *bin)
+static void compare_variant(struct __test_metadata *_metadata, const char *ours,
+			    const char *stock, const char *bin, const char *variant)
 {
 	const char *bdf[2] = { vpd_role_bdf(ours), vpd_role_bdf(stock) };
 	static const char *const who[2] = { "ours", "stock" };
@@ -316,7 +325,7 @@ static void compare(struct __test_metadata *_metadata, const char *ours,
 		struct timespec t0, t1;
 
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		ASSERT_EQ(0, run_upstream(bin, bdf[c], &run[c]))
+		ASSERT_EQ(0, run_upstream(bin, variant, bdf[c], &run[c]))
 			TH_LOG("cannot run %s/%s: %s", upstream_dir(), bin, strerror(errno));
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		ksft_print_msg("%s: %s %s took %.1f s\n", who[c], bin, bdf[c],
@@ -387,6 +396,12 @@ out:
 	free(run[1].out);
 }
 
+static void compare(struct __test_metadata *_metadata, const char *ours,
+		    const char *stock, const char *bin)
+{
+	compare_variant(_metadata, ours, stock, bin, NULL);
+}
+
 /*
  * The NVMe twins (VPD_DEV_NVME / VPD_DEV_NVME_STOCK): MSI-X, FLR, BAR0 of
  * 16 KiB, a 64 MiB controller memory buffer in BAR2 (the largest BAR: the
@@ -450,4 +465,83 @@ TEST_F_TIMEOUT(ivshmem, vfio_iommufd_setup_test, 900)
 	compare(_metadata, "VPD_DEV_OURS", "VPD_DEV_STOCK", "vfio_iommufd_setup_test");
 }
 
+#define SHMEM_THP "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+
+/*
+ * Set shared anonymous memory's THP mode to @mode, and return the one it
+ * had in @old (the bracketed word of the sysfs file): 0, or -errno.
+ */
+static int set_shmem_thp(const char *mode, char *old, size_t size)
+{
+	char buf[256], *b, *e;
+	int fd, ret = 0;
+
+	fd = open(SHMEM_THP, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	memset(buf, 0, sizeof(buf));
+	if (read(fd, buf, sizeof(buf) - 1) < 0) {
+		ret = -errno;
+	} else if (old) {
+		b = strchr(buf, '[');
+		e = b ? strchr(b, ']') : NULL;
+		if (!e)
+			ret = -EINVAL;
+		else
+			snprintf(old, size, "%.*s", (int)(e - b - 1), b + 1);
+	}
+	if (!ret && write(fd, mode, strlen(mode)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * The igb twins (VPD_DEV_IGB / VPD_DEV_IGB_STOCK): Intel 82576 NICs, which
+ * QEMU emulates from 8.0 on; scripts/vmtest adds them with --qemu10 (the
+ * host's QEMU is 7.2).  Upstream's library drives them (lib/drivers/igb:
+ * loopback memcpy through TX/RX DMA, an MSI-X interrupt), so
+ * vfio_pci_driver_test runs here and nowhere else.  Only its "iommufd"
+ * variant (native iommufd on the device's cdev): under TCG on a debug
+ * kernel each of its five IOMMU-mode variants takes minutes per device,
+ * and the other binaries already run on the NVMe twins.
+ */
+
+FIXTURE(igb) {
+	char thp_old[32];	/* the shmem THP mode to restore, "" for none */
+};
+
+FIXTURE_SETUP(igb)
+{
+	self->thp_old[0] = 0;
+	if (!vpd_role_bdf("VPD_DEV_IGB") || !vpd_role_bdf("VPD_DEV_IGB_STOCK"))
+		SKIP(return, "the outer QEMU emulates no igb (QEMU < 8.0); see scripts/vmtest --qemu10");
+}
+
+FIXTURE_TEARDOWN(igb)
+{
+	if (self->thp_old[0])
+		EXPECT_EQ(0, set_shmem_thp(self->thp_old, NULL, 0))
+			TH_LOG("cannot restore %s to %s", SHMEM_THP, self->thp_old);
+}
+
+/*
+ * Each test's fixture maps a 1 GiB MAP_SHARED|MAP_ANONYMOUS region into
+ * the IOMMU, and upstream's harness gives a test 30 s, setup and teardown
+ * included.  In 4 KiB pages (shmem THP is "never" by default), faulting,
+ * pinning and mapping 262144 pages under TCG on a debug kernel takes
+ * longer than that: the first test times out, and the next ones find the
+ * group still held by the killed one (EBUSY).  In 2 MiB folios it is 512
+ * of each; the mode is restored afterwards.
+ */
+TEST_F_TIMEOUT(igb, vfio_pci_driver_test, 900)
+{
+	char old[32];
+
+	ASSERT_EQ(0, set_shmem_thp("always", old, sizeof(old)))
+		TH_LOG("cannot set %s: %s", SHMEM_THP, strerror(errno));
+	snprintf(self->thp_old, sizeof(self->thp_old), "%s", old);
+	compare_variant(_metadata, "VPD_DEV_IGB", "VPD_DEV_IGB_STOCK", "vfio_pci_driver_test",
+			"iommufd");
+}
 TEST_HARNESS_MAIN
