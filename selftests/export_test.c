@@ -1206,7 +1206,9 @@ TEST(export_fault_counts_64m)
 	vpd_close(&d);
 }
 
-TEST(export_fault_counts_1g)
+VPD_FIXTURE_NONE(big);
+
+TEST_F_TIMEOUT(big, export_fault_counts_1g, VPD_BIG_TIMEOUT)
 {
 	struct vpd_dev d;
 	long al;

@@ -56,13 +56,15 @@ TEST(fault_counts_64m)
 	vpd_close(&stock);
 }
 
+VPD_FIXTURE_NONE(big);
+
 /*
  * 1 GiB BAR (ours only: no twin), mapped whole at a 1 GiB-aligned VA, and
  * 1 GiB - 2 MiB of it at 4 KiB past a 1 GiB-aligned VA: one PUD, or one
  * PMD per 2 MiB without PUDs; one 2 MiB fault-around per 2 MiB VA window
  * (512) unaligned; one fault for the whole VMA without huge PFN maps.
  */
-TEST(fault_counts_1g)
+TEST_F_TIMEOUT(big, fault_counts_1g, VPD_BIG_TIMEOUT)
 {
 	struct vpd_dev big;
 	long al, un;

@@ -63,12 +63,14 @@ TEST_F(twin, gup_refused)
 	munmap(map, SZ_64M);
 }
 
+VPD_FIXTURE_NONE(big);
+
 /*
  * get_user_pages() on a 1 GiB, 1 GiB-aligned mapping (one PUD where the
  * module inserts PUDs, the whole VMA at once where it maps no huge pages)
  * fails too.
  */
-TEST(gup_refused_pud)
+TEST_F_TIMEOUT(big, gup_refused_pud, VPD_BIG_TIMEOUT)
 {
 	struct vfio_region_info bar2;
 	struct vpd_dev big;

@@ -1,5 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
+ * A fixture with nothing to set up, for tests that need TEST_F_TIMEOUT():
+ * a plain TEST() gets the harness's 30 s, too little for populating a 1 GiB
+ * BAR page by page (6.1) on a debug kernel under TCG on a loaded host.
+ */
+#define VPD_FIXTURE_NONE(name)		\
+	FIXTURE(name) { int unused; };	\
+	FIXTURE_SETUP(name) {}		\
+	FIXTURE_TEARDOWN(name) {}
+
+/* The 1 GiB BAR's tests: one fixture name, one timeout. */
+#define VPD_BIG_TIMEOUT	600
+
+/*
  * Small helpers for the selftests: find the test devices by role, open them
  * through VFIO's group API, map their regions, and reach the same memory
  * through a "witness" device that shares the host backing file.
