@@ -12,7 +12,8 @@
 #                             for every new kernel); make dkms-uninstall
 #   make demo                 the driver next to vfio-pci in a VM, in plain words
 #   make check                hosted core tests + the VM tests on all kernels
-#   make check-host           hosted unit tests, compile checks, short fuzz
+#   make check-host           hosted unit tests, compile checks, short fuzz,
+#                             the result parser's unit tests
 #   make vmtest KERNEL=name   the VM tests on one kernel (stock-6.1, debug-6.1,
 #                             debug-6.12, debug-7.3)
 #   make fuzz FUZZ_TIME=600   differential fuzzing of the core

@@ -200,8 +200,10 @@ check-host:
 	else gtest=build-failed; fi; \
 	if $(VPD_HOST_SUBMAKE) kcheck-core; then kcheck=pass; else kcheck=fail; fi; \
 	if $(VPD_HOST_SUBMAKE) fuzz-short; then fuzz=pass; else fuzz=fail; fi; \
+	if $(VPD_PYTHON) -W error $(VPD_ROOT)/scripts/vm/test_parse_results.py; \
+	then parser=pass; else parser=fail; fi; \
 	$(VPD_PYTHON) $(VPD_ROOT)/tests/host/summary.py --gtest-json $(VPD_HOST_OUT)/gtest.json \
-		--gtest-status $$gtest kernel-flags=$$kcheck fuzz-short=$$fuzz
+		--gtest-status $$gtest kernel-flags=$$kcheck fuzz-short=$$fuzz parser=$$parser
 
 clean-host:
 	rm -rf $(VPD_HOST_OUT) $(VPD_FUZZ_OUT) $(VPD_BENCH_OUT)

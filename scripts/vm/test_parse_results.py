@@ -561,7 +561,8 @@ class Inventory(unittest.TestCase):
     def test_real_inventory(self):
         inv = pr.Inventory(os.path.join(HERE, '..', '..', 'selftests', 'inventory.txt'))
         self.assertEqual(inv.errors, [])
-        self.assertEqual(inv.kernels, ['stock-6.1', 'debug-6.1', 'debug-6.12', 'debug-7.3'])
+        self.assertEqual(inv.kernels, ['stock-6.1', 'debug-6.1', 'debug-6.12', 'debug-7.3',
+                                       'qemu10-7.3'])
         for b in inv.binaries.values():
             for s in b['skips']:
                 self.assertTrue(s['reason'])
@@ -569,6 +570,8 @@ class Inventory(unittest.TestCase):
                   for k in inv.kernels}
         self.assertEqual(suites['stock-6.1'], [])
         self.assertEqual(suites['debug-6.1'], ['vfio_pci_dmabuf_core', 'vfio_pci_dmabuf_glue'])
+        # qemu10-7.3 boots the debug-7.3 kernel: it expects the same KUnit suites.
+        self.assertEqual(suites['qemu10-7.3'], suites['debug-7.3'])
         # debug-6.1 expects the selftests stock-6.1 expects.
         for b in inv.binaries.values():
             for e in b['tests'].values():
