@@ -689,7 +689,7 @@ TEST_F_TIMEOUT(client, bar2_maps_and_data, 300)
 		EXPECT_STREQ(want, m.name);
 		EXPECT_EQ(2UL << 40, m.off);
 		ASSERT_EQ(0, qc_read_stats(self->bdf, &s0));
-		/* One DMABUF per mapping. */
+		/* Each of QEMU's mappings counted live (they share one DMABUF). */
 		EXPECT_EQ(base.live_bar + maps, s0.live_bar);
 	} else {
 		EXPECT_NE(NULL, strstr(m.name, "[vfio-device]")) TH_LOG("name %s", m.name);

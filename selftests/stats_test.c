@@ -13,18 +13,20 @@
 #include "vpd_vfio.h"
 #include "vpd_export.h"
 
+#define SZ_1M (1UL << 20)
 #define SZ_2M (2UL << 20)
+#define SZ_4M (4UL << 20)
 #define SZ_64M (64UL << 20)
 
 enum {
 	S_PTE, S_PMD, S_PUD, S_FALLBACK, S_SIGBUS, S_BAR_MMAPS, S_LIVE_BAR,
-	S_EXPORTS, S_EXPORT_MMAPS, S_WINDOWS, S_REVOKED, S_RESTORED, S_GONE,
+	S_LIVE_BAR_BUFS, S_EXPORTS, S_EXPORT_MMAPS, S_WINDOWS, S_REVOKED, S_RESTORED, S_GONE,
 	S_LIVE_EXPORTS, S_NR
 };
 
 static const char *const stat_names[S_NR] = {
 	"faults_pte", "faults_pmd", "faults_pud", "fallbacks", "sigbus",
-	"bar_mmaps", "live_bar_mmaps", "exports", "export_mmaps",
+	"bar_mmaps", "live_bar_mmaps", "live_bar_dmabufs", "exports", "export_mmaps",
 	"revoke_windows", "exports_revoked", "exports_restored",
 	"exports_revoked_for_good", "live_exports",
 };
@@ -96,7 +98,7 @@ FIXTURE_TEARDOWN(stats)
 /*
  * A 64 MiB BAR mapping at a 2 MiB-aligned VA: faults counted by the entry
  * size that served them, a SIGBUS while memory decode is off, a refault,
- * and the mapping's DMABUF counted live until munmap.
+ * and the mapping counted live until munmap.
  */
 TEST_F(stats, bar_faults_and_sigbus)
 {
@@ -148,6 +150,76 @@ TEST_F(stats, bar_faults_and_sigbus)
 	munmap(map, SZ_64M);
 	ASSERT_EQ(0, read_stats(self->bdf, &s4));
 	EXPECT_EQ(s0.v[S_LIVE_BAR], s4.v[S_LIVE_BAR]);
+}
+
+/*
+ * Every mapping of a BAR shares the BAR's one DMABUF, which the open device
+ * holds until it is closed: two mmaps, a split and a fork's copy are four
+ * live mappings of one DMABUF; the mappings see the same BAR bytes at the
+ * same BAR offsets; the DMABUF outlives them until the device is closed.
+ */
+TEST_F(stats, bar_mappings_share_one_dmabuf)
+{
+	struct stats s0, s1, s2, s3;
+	uint64_t v = 0, w = 0;
+	uint8_t *a, *b;
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, read_stats(self->bdf, &s0));
+	/* Just opened: no BAR DMABUF yet, no mapping. */
+	EXPECT_EQ(0, s0.v[S_LIVE_BAR_BUFS]);
+	EXPECT_EQ(0, s0.v[S_LIVE_BAR]);
+
+	/* a: BAR2 [0, 4 MiB); b: BAR2 [2 MiB, 4 MiB). */
+	a = vpd_mmap_at(self->dev.fd, self->bar2.offset, SZ_4M, SZ_2M, 0,
+			PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, a);
+	b = vpd_mmap_at(self->dev.fd, self->bar2.offset + SZ_2M, SZ_2M, SZ_2M, 0,
+			PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, b);
+	ASSERT_EQ(0, read_stats(self->bdf, &s1));
+	EXPECT_EQ(2, s1.v[S_LIVE_BAR]);
+	EXPECT_EQ(1, s1.v[S_LIVE_BAR_BUFS]);
+
+	/* The same BAR offset through both mappings. */
+	v = 0x5a5ac3c3d00dfeedULL;
+	EXPECT_EQ(0, vpd_touch((volatile uint64_t *)(a + SZ_2M + 8), 1, &v));
+	EXPECT_EQ(0, vpd_touch((volatile uint64_t *)(b + 8), 0, &w));
+	EXPECT_EQ(v, w);
+
+	/* A hole in a's middle splits it in two. */
+	ASSERT_EQ(0, munmap(a + SZ_1M, 4096));
+	ASSERT_EQ(0, read_stats(self->bdf, &s2));
+	EXPECT_EQ(3, s2.v[S_LIVE_BAR]);
+	EXPECT_EQ(1, s2.v[S_LIVE_BAR_BUFS]);
+
+	/* A fork's child has copies of all three, and reads the same bytes. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct stats c;
+
+		if (read_stats(self->bdf, &c) || c.v[S_LIVE_BAR] != 6 ||
+		    c.v[S_LIVE_BAR_BUFS] != 1)
+			_exit(1);
+		_exit(vpd_touch((volatile uint64_t *)(b + 8), 0, &v) || v != w ? 2 : 0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status 0x%x", status);
+	EXPECT_EQ(0, WEXITSTATUS(status));
+
+	munmap(a, SZ_4M);
+	munmap(b, SZ_2M);
+	ASSERT_EQ(0, read_stats(self->bdf, &s3));
+	EXPECT_EQ(0, s3.v[S_LIVE_BAR]);
+	/* No mapping left; the open device still holds the BAR's DMABUF. */
+	EXPECT_EQ(1, s3.v[S_LIVE_BAR_BUFS]);
+
+	/* Closed: the device dropped it. */
+	vpd_close(&self->dev);
+	ASSERT_EQ(0, read_stats(self->bdf, &s3));
+	EXPECT_EQ(0, s3.v[S_LIVE_BAR_BUFS]);
 }
 
 /*
@@ -275,7 +347,7 @@ static int trace_has(const char *dir, const char *const *needles, unsigned int n
  */
 TEST_F(stats, tracepoints)
 {
-	char order[32], events[PATH_MAX];
+	char order[32], release[64], events[PATH_MAX];
 	const char *dir = tracefs();
 	uint64_t v = 0;
 	uint8_t *map;
@@ -295,14 +367,18 @@ TEST_F(stats, tracepoints)
 	EXPECT_EQ(SIGBUS, vpd_touch((volatile uint64_t *)map, 0, &v));
 	ASSERT_EQ(0, vpd_set_mem_decode(&self->dev, 1));
 	munmap(map, SZ_2M);
+	/* The BAR's DMABUF is released once the device is closed. */
+	vpd_close(&self->dev);
 	ASSERT_EQ(0, trace_write(dir, "events/vfio_pci_dmabuf/enable", "0"));
 
+	snprintf(release, sizeof(release), "bar BAR 2 size 0x%llx",
+		 (unsigned long long)self->bar2.size);
 	snprintf(order, sizeof(order), "order %d result 0x100", self->huge ? 9 : 0);
 	{
 		const char *mmap_ev[] = { "vpd_mmap:", self->bdf, "bar BAR 2", "len 0x200000" };
 		const char *fault_ev[] = { "vpd_fault:", self->bdf, order };
 		const char *sigbus_ev[] = { "vpd_fault:", self->bdf, "result 0x2" };
-		const char *release_ev[] = { "vpd_release:", "bar BAR 2 size 0x200000" };
+		const char *release_ev[] = { "vpd_release:", release };
 
 		EXPECT_TRUE(trace_has(dir, mmap_ev, 4));
 		EXPECT_TRUE(trace_has(dir, fault_ev, 3));

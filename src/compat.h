@@ -378,6 +378,12 @@ static inline void vpd_compat_share_mapping(struct vfio_device *core_vdev,
 	dmabuf_file->f_mapping = core_vdev->inode->i_mapping;
 }
 
+/* Undo vpd_compat_share_mapping() once no VMA of @dmabuf_file is left. */
+static inline void vpd_compat_unshare_mapping(struct file *dmabuf_file)
+{
+	dmabuf_file->f_mapping = file_inode(dmabuf_file)->i_mapping;
+}
+
 static inline struct mutex *
 vpd_compat_vma_lock(struct vfio_pci_core_device *vdev)
 {
@@ -394,6 +400,10 @@ vpd_compat_vma_list(struct vfio_pci_core_device *vdev)
 
 static inline void vpd_compat_share_mapping(struct vfio_device *core_vdev,
 					    struct file *dmabuf_file)
+{
+}
+
+static inline void vpd_compat_unshare_mapping(struct file *dmabuf_file)
 {
 }
 

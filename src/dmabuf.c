@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The DMABUF behind a BAR mmap: a single-range buffer describing exactly the
- * mapped span of the BAR.  It is never handed out as an fd; it exists so
- * that the mapping's vm_file is a DMABUF (named after the device and BAR in
- * /proc/<pid>/maps and debugfs bufinfo) that owns the vfio device file.
+ * The DMABUF behind BAR mmaps: one single-range buffer per BAR of an open
+ * device, describing the whole (page-aligned) BAR and shared by every
+ * mapping of that BAR, created by the BAR's first mmap and dropped when the
+ * device is closed.  It is never handed out as an fd; it exists so that a
+ * mapping's vm_file is a DMABUF (named after the device and BAR in
+ * /proc/<pid>/maps and debugfs bufinfo).  The vfio device file a mapping was
+ * made through is the VMA's own (vm_private_data, src/mm.c): a live mapping
+ * keeps the device open, so the buffer always outlives its mappings.
  * (DMABUFs exported as fds are src/export.c's.)
  */
 #include <linux/dma-buf.h>
@@ -36,15 +40,17 @@ static int vpd_bar_buf_attach(struct dma_buf *dmabuf,
 	return -EOPNOTSUPP;
 }
 
-/* The last reference to the DMABUF's file is gone: no VMA uses it. */
+/*
+ * The last reference to the DMABUF's file is gone: the device dropped its
+ * own in vpd_bar_bufs_drop() and no VMA uses it.  The device may be gone by
+ * now (the release can run after the device was freed): nothing here may
+ * touch it.
+ */
 static void vpd_bar_buf_release(struct dma_buf *dmabuf)
 {
 	struct vpd_bar_buf *buf = dmabuf->priv;
 
 	trace_vpd_release(false, buf->base.bar, buf->table.total_len);
-	vpd_stat_dec(buf->vpd, VPD_STAT_LIVE_BAR_BUFS);
-	/* Drops the reference taken in vpd_bar_buf_create(); @vpd may go. */
-	fput(buf->vfio_file);
 	kfree(buf);
 }
 
@@ -68,14 +74,12 @@ char *vpd_dmabuf_name(struct vpd_device *vpd, unsigned int bar)
 }
 
 /*
- * Create the DMABUF for one BAR mapping described by @map.  Takes a
- * reference on @vfio_file that the DMABUF owns from then on.  Returns the
- * buffer with the DMABUF file's initial reference held by the caller
- * (buf->dmabuf->file), or an ERR_PTR().
+ * Create the DMABUF of BAR @whole->bar, @whole describing the whole BAR.
+ * Returns the buffer with the DMABUF file's initial reference held by the
+ * caller (buf->base.dmabuf), or an ERR_PTR().
  */
-struct vpd_bar_buf *vpd_bar_buf_create(struct vpd_device *vpd,
-				       struct file *vfio_file,
-				       const struct vpd_bar_map *map)
+static struct vpd_bar_buf *vpd_bar_buf_create(struct vpd_device *vpd,
+					      const struct vpd_bar_map *whole)
 {
 	struct vfio_device *core_vdev = &vpd->core.vdev;
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
@@ -88,37 +92,34 @@ struct vpd_bar_buf *vpd_bar_buf_create(struct vpd_device *vpd,
 	if (!buf)
 		return ERR_PTR(-ENOMEM);
 
-	ret = vpd_table_init(&buf->table, 1, &map->range, 1);
+	ret = vpd_table_init(&buf->table, 1, &whole->range, 1);
 	if (ret)
 		goto err_free_buf;
 
 	buf->vpd = vpd;
 	buf->base = (struct vpd_buf) {
 		.kind = VPD_BUF_BAR,
-		.bar = map->bar,
-		.pgoff_adjust = map->pgoff_adjust,
+		.bar = whole->bar,
+		.pgoff_adjust = whole->pgoff_adjust,
 		.table = &buf->table,
 	};
 
-	name = vpd_dmabuf_name(vpd, map->bar);
+	name = vpd_dmabuf_name(vpd, whole->bar);
 	if (!name) {
 		ret = -ENOMEM;
 		goto err_free_buf;
 	}
 
 	exp_info.ops = &vpd_bar_buf_ops;
-	exp_info.size = map->range.len;
+	exp_info.size = whole->range.len;
 	/* Never installed as an fd: only the file mode matters. */
 	exp_info.flags = O_RDWR;
 	exp_info.priv = buf;
 
-	/* The DMABUF takes the device file: released in vpd_bar_buf_release(). */
-	buf->vfio_file = get_file(vfio_file);
-
 	dmabuf = dma_buf_export(&exp_info);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
-		goto err_put_file;
+		goto err_free_name;
 	}
 	buf->base.dmabuf = dmabuf;
 
@@ -131,10 +132,59 @@ struct vpd_bar_buf *vpd_bar_buf_create(struct vpd_device *vpd,
 	vpd_stat_inc(vpd, VPD_STAT_LIVE_BAR_BUFS);
 	return buf;
 
-err_put_file:
-	fput(buf->vfio_file);
+err_free_name:
 	kfree(name);
 err_free_buf:
 	kfree(buf);
 	return ERR_PTR(ret);
+}
+
+/*
+ * The DMABUF behind every mapping of BAR @whole->bar (@whole: the whole
+ * BAR, see vpd_bar_map()) while the device is open: created by the BAR's
+ * first mmap, kept until vpd_bar_bufs_drop().  The device holds the
+ * DMABUF's initial reference; the caller takes its own for the VMA (the
+ * device cannot be closed meanwhile: the caller's mmap holds a device file).
+ */
+struct vpd_bar_buf *vpd_bar_buf_get(struct vpd_device *vpd,
+				    const struct vpd_bar_map *whole)
+{
+	struct vpd_bar_buf *buf;
+
+	mutex_lock(&vpd->bar_bufs_lock);
+	buf = vpd->bar_bufs[whole->bar];
+	if (!buf) {
+		buf = vpd_bar_buf_create(vpd, whole);
+		/* Ownership of the initial reference passes to the device. */
+		if (!IS_ERR(buf))
+			vpd->bar_bufs[whole->bar] = buf;
+	}
+	mutex_unlock(&vpd->bar_bufs_lock);
+	return buf;
+}
+
+/*
+ * The device is being closed: drop its BAR DMABUFs.  No mapping of them is
+ * left (each held a device file), so these are the last references unless
+ * someone opened a DMABUF through /proc/<pid>/map_files; such a file can
+ * neither be mapped (no mmap op) nor reach the device, whose file mapping
+ * it stops sharing here.
+ */
+void vpd_bar_bufs_drop(struct vpd_device *vpd)
+{
+	unsigned int i;
+
+	mutex_lock(&vpd->bar_bufs_lock);
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		struct vpd_bar_buf *buf = vpd->bar_bufs[i];
+
+		if (!buf)
+			continue;
+		vpd->bar_bufs[i] = NULL;
+		vpd_compat_unshare_mapping(buf->base.dmabuf->file);
+		buf->vpd = NULL;
+		vpd_stat_dec(vpd, VPD_STAT_LIVE_BAR_BUFS);
+		dma_buf_put(buf->base.dmabuf);
+	}
+	mutex_unlock(&vpd->bar_bufs_lock);
 }

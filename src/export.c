@@ -128,7 +128,7 @@ static int vpd_export_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	vma->vm_page_prot = vpd_export_pgprot(vma->vm_page_prot, memattr);
 	vpd_compat_vm_flags_set(vma, VPD_VM_ALLOW_ANY_UNCACHED | VM_IO |
 				VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-	vma->vm_ops = &vpd_vm_ops;
+	vma->vm_ops = &vpd_export_vm_ops;
 	return 0;
 }
 

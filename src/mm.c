@@ -222,14 +222,14 @@ out_put:
 	return ret;
 }
 
-static vm_fault_t vpd_huge_fault(struct vm_fault *vmf, unsigned int order)
+/* The fault of a mapping of @buf: one lookup, then the kind's own path. */
+static vm_fault_t vpd_buf_fault(struct vm_fault *vmf, const struct vpd_buf *buf,
+				unsigned int order)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	struct vpd_buf *buf = vma->vm_private_data;
 	unsigned long addr = vmf->address & PAGE_MASK;
 	struct vpd_fault_target t = { .order = order };
 	struct vpd_vma_geom geom;
-	vm_fault_t ret;
 	int r;
 
 	/*
@@ -243,42 +243,68 @@ static vm_fault_t vpd_huge_fault(struct vm_fault *vmf, unsigned int order)
 	else
 		r = vpd_find_pfn(buf->table, &geom, addr, order, &t.pfn);
 	if (buf->kind == VPD_BUF_EXPORT)
-		ret = vpd_export_fault(vmf, container_of(buf, struct vpd_export, base),
-				       &t, r);
-	else
-		ret = vpd_bar_fault(vmf, container_of(buf, struct vpd_bar_buf, base),
-				    &t, r);
-
-	return ret;
-}
-
-static vm_fault_t vpd_fault(struct vm_fault *vmf)
-{
-	return vpd_huge_fault(vmf, 0);
+		return vpd_export_fault(vmf, container_of(buf, struct vpd_export, base),
+					&t, r);
+	return vpd_bar_fault(vmf, container_of(buf, struct vpd_bar_buf, base),
+			     &t, r);
 }
 
 /*
- * A new VMA shares the buffer: fork (the child's copy) or a split.  Up to
- * 6.9 a BAR mapping's VMA must be listed for the core's zap before fork
- * copies PTEs into it.  Exports are zapped through their own file mapping,
- * which every copy shares.
+ * A BAR mapping: vm_file is the BAR's DMABUF (its buffer is the DMABUF's
+ * priv), vm_private_data the vfio device file the mapping was made
+ * through, which each VMA owns a reference on.
  */
-static void vpd_vma_open(struct vm_area_struct *vma)
+static struct vpd_bar_buf *vpd_vma_bar_buf(const struct vm_area_struct *vma)
 {
-	struct vpd_buf *buf = vma->vm_private_data;
+	const struct dma_buf *dmabuf = vma->vm_file->private_data;
 
-	if (buf->kind == VPD_BUF_BAR)
-		vpd_bar_vma_open(&container_of(buf, struct vpd_bar_buf, base)->vpd->core,
-				    vma);
+	return dmabuf->priv;
 }
 
-static void vpd_vma_close(struct vm_area_struct *vma)
+static vm_fault_t vpd_bar_huge_fault(struct vm_fault *vmf, unsigned int order)
 {
-	struct vpd_buf *buf = vma->vm_private_data;
+	return vpd_buf_fault(vmf, &vpd_vma_bar_buf(vmf->vma)->base, order);
+}
 
-	if (buf->kind == VPD_BUF_BAR)
-		vpd_bar_vma_close(&container_of(buf, struct vpd_bar_buf, base)->vpd->core,
-				     vma);
+static vm_fault_t vpd_bar_vm_fault(struct vm_fault *vmf)
+{
+	return vpd_bar_huge_fault(vmf, 0);
+}
+
+/* A mapping of an exported DMABUF: vm_private_data is its buffer. */
+static vm_fault_t vpd_export_huge_fault(struct vm_fault *vmf, unsigned int order)
+{
+	return vpd_buf_fault(vmf, vmf->vma->vm_private_data, order);
+}
+
+static vm_fault_t vpd_export_vm_fault(struct vm_fault *vmf)
+{
+	return vpd_export_huge_fault(vmf, 0);
+}
+
+/*
+ * A new VMA of a BAR mapping: fork (the child's copy) or a split.  It
+ * takes its own reference on the vfio device file.  Up to 6.9 it must be
+ * listed for the core's zap before fork copies PTEs into it.  (Exports are
+ * zapped through their own file mapping, which every copy shares.)
+ */
+static void vpd_bar_vma_open_op(struct vm_area_struct *vma)
+{
+	struct vpd_device *vpd = vpd_vma_bar_buf(vma)->vpd;
+
+	get_file(vma->vm_private_data);
+	vpd_stat_inc(vpd, VPD_STAT_LIVE_BAR_VMAS);
+	vpd_bar_vma_open(&vpd->core, vma);
+}
+
+/* The VMA is gone; its device file reference last (the device may close). */
+static void vpd_bar_vma_close_op(struct vm_area_struct *vma)
+{
+	struct vpd_device *vpd = vpd_vma_bar_buf(vma)->vpd;
+
+	vpd_bar_vma_close(&vpd->core, vma);
+	vpd_stat_dec(vpd, VPD_STAT_LIVE_BAR_VMAS);
+	fput(vma->vm_private_data);
 }
 
 /*
@@ -306,12 +332,17 @@ static int vpd_may_split(struct vm_area_struct *vma, unsigned long addr)
 	return 0;
 }
 
-/* One set of VMA operations for BAR mappings and exported DMABUFs. */
-const struct vm_operations_struct vpd_vm_ops = {
-	.open = vpd_vma_open,
-	.close = vpd_vma_close,
-	.fault = vpd_fault,
-	VPD_VM_OPS_HUGE_FAULT(vpd_huge_fault)
+static const struct vm_operations_struct vpd_bar_vm_ops = {
+	.open = vpd_bar_vma_open_op,
+	.close = vpd_bar_vma_close_op,
+	.fault = vpd_bar_vm_fault,
+	VPD_VM_OPS_HUGE_FAULT(vpd_bar_huge_fault)
+	.may_split = vpd_may_split,
+};
+
+const struct vm_operations_struct vpd_export_vm_ops = {
+	.fault = vpd_export_vm_fault,
+	VPD_VM_OPS_HUGE_FAULT(vpd_export_huge_fault)
 	.may_split = vpd_may_split,
 };
 
@@ -347,7 +378,8 @@ int vpd_mmap_bar(struct vpd_device *vpd, struct vm_area_struct *vma)
 		.nr_regions = VFIO_PCI_NUM_REGIONS + vdev->num_regions,
 		.shared = !!(vma->vm_flags & VM_SHARED),
 	};
-	struct vpd_bar_map map;
+	struct vpd_bar_mmap_req whole_req;
+	struct vpd_bar_map map, whole;
 	struct vpd_bar_buf *buf;
 	int ret;
 
@@ -358,31 +390,45 @@ int vpd_mmap_bar(struct vpd_device *vpd, struct vm_area_struct *vma)
 	if (ret)
 		return ret;
 
+	/*
+	 * The buffer covers the whole BAR, shared by all its mappings: the
+	 * same checks on the BAR's whole mappable span, which pass wherever
+	 * a part of it passed.
+	 */
+	whole_req = req;
+	whole_req.vm_pgoff = (unsigned long long)map.bar <<
+			     (VPD_VFIO_OFFSET_SHIFT - PAGE_SHIFT);
+	whole_req.len = PAGE_ALIGN(bars[map.bar].len);
+	ret = vpd_bar_map(bars, &whole_req, &whole);
+	if (WARN_ON_ONCE(ret))
+		return -EINVAL;
+
 	ret = vpd_compat_claim_bar(vdev, map.bar);
 	if (ret)
 		return ret;
 
-	buf = vpd_bar_buf_create(vpd, vma->vm_file, &map);
+	buf = vpd_bar_buf_get(vpd, &whole);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
 	/*
-	 * The VMA's file becomes the DMABUF's (vma_set_file() takes a
-	 * reference on it and drops the VMA's reference on the vfio file, which
-	 * the buffer now holds); then drop the export's own reference: the
-	 * VMA is the DMABUF's only owner from here on.
+	 * The VMA keeps the vfio device file it was made through (a live
+	 * mapping keeps the device open, and with it the buffer); its vm_file
+	 * becomes the BAR's DMABUF: vma_set_file() takes a reference on that
+	 * and drops the VMA's on the vfio file, which vm_private_data holds
+	 * from here on.
 	 */
+	vma->vm_private_data = get_file(vma->vm_file);
 	vma_set_file(vma, buf->base.dmabuf->file);
-	dma_buf_put(buf->base.dmabuf);
 
-	vma->vm_private_data = &buf->base;
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	vma->vm_page_prot = pgprot_decrypted(vma->vm_page_prot);
 	/* Same flags as vfio-pci sets, fixed here: the fault path never changes them. */
 	vpd_compat_vm_flags_set(vma, VPD_VM_ALLOW_ANY_UNCACHED | VM_IO |
 				VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
-	vma->vm_ops = &vpd_vm_ops;
+	vma->vm_ops = &vpd_bar_vm_ops;
 	vpd_stat_inc(vpd, VPD_STAT_BAR_MMAPS);
+	vpd_stat_inc(vpd, VPD_STAT_LIVE_BAR_VMAS);
 	trace_vpd_mmap(vdev->pdev, false, map.bar,
 		       map.bar_offset, vma->vm_end - vma->vm_start);
 	return 0;

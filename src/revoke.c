@@ -169,6 +169,7 @@ void vpd_revoke_init(struct vpd_device *vpd)
 {
 	init_rwsem(&vpd->exports_lock);
 	INIT_LIST_HEAD(&vpd->exports);
+	mutex_init(&vpd->bar_bufs_lock);
 	INIT_WORK(&vpd->sync_work, vpd_sync_work);
 	vpd->id = atomic64_inc_return(&vpd_next_id);
 }

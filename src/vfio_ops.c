@@ -29,12 +29,16 @@ static int vpd_open_device(struct vfio_device *core_vdev)
 	return 0;
 }
 
-/* Exports are revoked for good before vfio-pci-core disables the device. */
+/*
+ * Exports are revoked for good before vfio-pci-core disables the device;
+ * the BAR DMABUFs have no mapping left (each held a device file).
+ */
 static void vpd_close_device(struct vfio_device *core_vdev)
 {
 	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
 
 	vpd_revoke_close(vpd);
+	vpd_bar_bufs_drop(vpd);
 	vfio_pci_core_close_device(core_vdev);
 }
 

@@ -8,6 +8,7 @@
 #include <linux/dma-buf.h>
 #include <linux/lockdep.h>
 #include <linux/mm_types.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rwsem.h>
 #include <linux/vfio_pci_core.h>
@@ -25,7 +26,8 @@ enum vpd_stat {
 	VPD_STAT_FALLBACK,		/* huge faults sent back for a smaller order */
 	VPD_STAT_SIGBUS,		/* faults refused: revoked, or outside the buffer */
 	VPD_STAT_BAR_MMAPS,		/* BAR mmaps of the device fd */
-	VPD_STAT_LIVE_BAR_BUFS,		/* BAR mappings' DMABUFs alive now */
+	VPD_STAT_LIVE_BAR_VMAS,		/* BAR mappings (VMAs) alive now */
+	VPD_STAT_LIVE_BAR_BUFS,		/* BAR DMABUFs held by the open device */
 	VPD_STAT_EXPORTS,		/* DMABUFs exported */
 	VPD_STAT_EXPORT_MMAPS,		/* mmaps of exported DMABUFs */
 	VPD_STAT_REVOKE_WINDOWS,	/* windows opened: resets, config writes, low power */
@@ -50,6 +52,8 @@ enum vpd_stat {
  *    Taken before memory_lock, as the core does.
  *  - exports_lock: see below.  Taken after memory_lock when both are held.
  *  - each exported DMABUF's dma_resv lock, after exports_lock.
+ *  - bar_bufs_lock: see below.  Taken under mmap_lock (by mmap) and alone
+ *    (by close_device); no other lock is taken under it.
  */
 struct vpd_device {
 	struct vfio_pci_core_device core;
@@ -75,6 +79,14 @@ struct vpd_device {
 	struct vpd_cfg_caps caps;
 	/* Re-arms the exports after a reset (reset_done may run under memory_lock). */
 	struct work_struct sync_work;
+	/* Protects @bar_bufs. */
+	struct mutex bar_bufs_lock;
+	/*
+	 * The DMABUF of each BAR mapped since the device was opened, shared
+	 * by all the BAR's mappings; the device holds a reference on each
+	 * until close_device (src/dmabuf.c).
+	 */
+	struct vpd_bar_buf *bar_bufs[PCI_STD_NUM_BARS];
 	/* Counters, atomics bumped without a lock (src/stats.c). */
 	atomic64_t stats[VPD_NR_STATS];
 	/* This device's debugfs directory. */
@@ -116,16 +128,16 @@ struct vpd_buf {
 };
 
 /*
- * The DMABUF behind one BAR mmap.  Created by the mmap, owned by the
- * DMABUF's file (the VMA's vm_file), freed by the DMABUF's release when the
- * last VMA using it is gone.
+ * The DMABUF behind every mapping of one BAR of an open device.  Created by
+ * the BAR's first mmap, referenced by the device (vpd->bar_bufs) and by
+ * each VMA (vm_file), freed by the DMABUF's release once the device was
+ * closed and no VMA is left.
  */
 struct vpd_bar_buf {
 	struct vpd_buf base;
+	/* The device; NULL once it dropped the buffer (at close). */
 	struct vpd_device *vpd;
-	/* The vfio device file: a live mapping keeps the device open. */
-	struct file *vfio_file;
-	/* Must be last: one segment, the mapped span of the BAR. */
+	/* Must be last: one segment, the whole page-aligned BAR. */
 	struct vpd_table table;
 };
 
@@ -173,9 +185,9 @@ extern const struct vfio_device_ops vpd_vfio_ops;
 void vpd_device_setup(struct vpd_device *vpd);
 
 /* src/dmabuf.c */
-struct vpd_bar_buf *vpd_bar_buf_create(struct vpd_device *vpd,
-				       struct file *vfio_file,
-				       const struct vpd_bar_map *map);
+struct vpd_bar_buf *vpd_bar_buf_get(struct vpd_device *vpd,
+				    const struct vpd_bar_map *whole);
+void vpd_bar_bufs_drop(struct vpd_device *vpd);
 char *vpd_dmabuf_name(struct vpd_device *vpd, unsigned int bar);
 
 /* src/export.c */
@@ -226,7 +238,7 @@ void vpd_stats_init_module(void);
 void vpd_stats_exit_module(void);
 
 /* src/mm.c */
-extern const struct vm_operations_struct vpd_vm_ops;
+extern const struct vm_operations_struct vpd_export_vm_ops;
 int vpd_mmap_bar(struct vpd_device *vpd, struct vm_area_struct *vma);
 void vpd_bar_descs(struct vfio_pci_core_device *vdev, struct vpd_bar_desc *bars);
 
