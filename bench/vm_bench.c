@@ -26,6 +26,7 @@
  *           memory_lock for writing) waits while another thread touches a
  *           fresh 1 GiB mapping: how long a fault holds memory_lock
  *   cycle   P3: mmap + touch every page + munmap of 4 KiB, 2 MiB, 64 MiB
+ *           (and each of the three phases on its own)
  *   revoke  P4: memory decode off + on, with 1, 16, 256 live 2 MiB mappings
  *           (best of 3 cycles per repetition; then touching them again)
  *   reset   P4: VFIO_DEVICE_RESET (FLR) with 1, 16, 256 live mappings
@@ -283,9 +284,10 @@ static void bench_cycle(void)
 				int d = turn(rep, i);
 				struct target *t = &tg[T_64M][d];
 				long f0 = vpd_minflt();
-				uint64_t t0 = now_ns();
+				uint64_t t0 = now_ns(), t_map = 0, t_touch = 0, t_unmap = 0;
 
 				for (int n = 0; n < cases[c].n; n++) {
+					uint64_t a = now_ns(), b, e;
 					volatile uint8_t *p = mmap(NULL, cases[c].len,
 								   PROT_READ | PROT_WRITE,
 								   MAP_SHARED, t->dev.fd,
@@ -294,15 +296,23 @@ static void bench_cycle(void)
 
 					if (p == MAP_FAILED)
 						die("mmap %s", cases[c].param);
+					b = now_ns();
 					for (size_t off = 0; off < cases[c].len; off += SZ_4K)
 						sum += *(volatile uint64_t *)(p + off);
 					(void)sum;
+					e = now_ns();
 					munmap((void *)p, cases[c].len);
+					t_map += b - a;
+					t_touch += e - b;
+					t_unmap += now_ns() - e;
 				}
 				emit("cycle", cases[c].param, d, rep,
-				     "\"faults\": %.2f, \"ns\": %.0f",
+				     "\"faults\": %.2f, \"ns\": %.0f, \"mmap_ns\": %.0f, "
+				     "\"touch_ns\": %.0f, \"munmap_ns\": %.0f",
 				     (double)(vpd_minflt() - f0) / cases[c].n,
-				     (double)(now_ns() - t0) / cases[c].n);
+				     (double)(now_ns() - t0) / cases[c].n,
+				     (double)t_map / cases[c].n, (double)t_touch / cases[c].n,
+				     (double)t_unmap / cases[c].n);
 			}
 }
 

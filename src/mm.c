@@ -58,34 +58,90 @@ static vm_fault_t vpd_insert_run(struct vm_area_struct *vma,
 	return ret;
 }
 
+/* What vpd_fill_pte() maps: one run, and the protection to map it with. */
+struct vpd_fill {
+	struct vm_area_struct *vma;
+	unsigned long start_addr;	/* the run's first address */
+	unsigned long pfn;		/* its PFN */
+	pgprot_t prot;
+};
+
+/* apply_to_page_range() callback: map @addr of the run unless mapped. */
+static int vpd_fill_pte(pte_t *pte, unsigned long addr, void *data)
+{
+	const struct vpd_fill *f = data;
+	unsigned long pfn = f->pfn + ((addr - f->start_addr) >> PAGE_SHIFT);
+
+	if (!pte_none(ptep_get(pte)))
+		return 0;
+	set_pte_at(f->vma->vm_mm, addr, pte,
+		   pte_mkold(pte_mkclean(pte_mkspecial(pfn_pte(pfn, f->prot)))));
+	update_mmu_cache(f->vma, addr, pte);
+	return 0;
+}
+
+/* apply_to_page_range() callback: the protection of the entry at @addr. */
+static int vpd_read_pte_prot(pte_t *pte, unsigned long addr, void *data)
+{
+	pte_t entry = ptep_get(pte);
+
+	if (!pte_present(entry))
+		return -ENOENT;
+	*(pgprot_t *)data = pte_pgprot(entry);
+	return 0;
+}
+
 /*
  * Map the whole VMA, as vfio-pci does on kernels whose mm never asks for
- * huge PFN mappings: one fault per mapping instead of one per page.
+ * huge PFN mappings (6.1): one fault per mapping instead of one per page.
+ *
+ * The faulting page goes through vmf_insert_pfn_prot(), which gives it the
+ * memory type PAT has for it (track_pfn_insert()).  The rest of the VMA is
+ * filled with apply_to_page_range() and the protection that entry got: one
+ * page-table walk and one PTE lock per 2 MiB instead of a PAT lookup, a
+ * walk and a lock per 4 KiB (for 1 GiB: 262144 of each, under memory_lock).
+ * Every page of a buffer lies in one BAR, whose memory type is one for the
+ * whole BAR while the device is open: the BAR's iomap
+ * (vpd_compat_claim_bar(), before any mapping exists) reserves the whole
+ * BAR, and PAT refuses reservations of another type that overlap it.
+ * Entries already present (a concurrent fault of the same VMA) are left
+ * alone.
  */
 static vm_fault_t vpd_populate_vma(struct vfio_pci_core_device *vdev,
 				   struct vm_area_struct *vma,
 				   const struct vpd_buf *buf,
 				   unsigned long fault_addr, pgprot_t prot)
 {
-	struct vpd_vma_geom geom;
+	struct vpd_fill fill = { .vma = vma };
 	unsigned long addr = vma->vm_start;
-	vm_fault_t ret = VM_FAULT_NOPAGE;
+	struct vpd_vma_geom geom;
+	struct vpd_run run;
+	vm_fault_t ret;
 
 	lockdep_assert_held(&vdev->memory_lock);
 
 	vpd_vma_geom(vma, buf, &geom);
-	while (addr < vma->vm_end) {
-		struct vpd_run run;
-		vm_fault_t r;
-		int err;
+	if (vpd_fault_around(buf->table, &geom, fault_addr, &run))
+		return VM_FAULT_SIGBUS;
+	ret = vmf_insert_pfn_prot(vma, fault_addr,
+				  run.pfn + ((fault_addr - run.start_addr) >> PAGE_SHIFT),
+				  prot);
+	if (ret & VM_FAULT_ERROR)
+		return ret;
+	/* Only the faulting page if its entry cannot be read back. */
+	if (apply_to_page_range(vma->vm_mm, fault_addr, PAGE_SIZE,
+				vpd_read_pte_prot, &fill.prot))
+		return ret;
 
-		err = vpd_fault_around(buf->table, &geom, addr, &run);
-		if (err || !run.nr_pages)
-			return VM_FAULT_SIGBUS;
-		r = vpd_insert_run(vma, &run, fault_addr, prot);
-		if (fault_addr >= run.start_addr &&
-		    fault_addr < run.start_addr + (run.nr_pages << PAGE_SHIFT))
-			ret = r;
+	while (addr < vma->vm_end) {
+		if (vpd_fault_around(buf->table, &geom, addr, &run) || !run.nr_pages)
+			return ret;
+		fill.start_addr = run.start_addr;
+		fill.pfn = run.pfn;
+		/* A failure (no memory for a page table) leaves pages to fault later. */
+		if (apply_to_page_range(vma->vm_mm, run.start_addr,
+					run.nr_pages << PAGE_SHIFT, vpd_fill_pte, &fill))
+			return ret;
 		addr = run.start_addr + (run.nr_pages << PAGE_SHIFT);
 		cond_resched();
 	}
