@@ -72,6 +72,62 @@ FIXTURE_TEARDOWN(memattr)
 	vpd_close(&self->dev);
 }
 
+/* The entries at the start, middle and end of @map all carry @want's cache bits. */
+static int same_cache_bits(const uint8_t *map, size_t len, const struct vpd_pt_entry *want)
+{
+	const size_t offs[] = { 0, len / 2 + SZ_4K, len - SZ_4K };
+
+	for (unsigned int i = 0; i < 3; i++) {
+		struct vpd_pt_entry e;
+
+		if (vpd_ptdump_lookup((unsigned long)map + offs[i], &e))
+			return -1;
+		if (e.pcd != want->pcd || e.pwt != want->pwt || e.pat != want->pat) {
+			ksft_print_msg("+%#zx: %s PWT=%d PCD=%d PAT=%d, want PWT=%d PCD=%d PAT=%d\n",
+				       offs[i], e.level, e.pwt, e.pcd, e.pat,
+				       want->pwt, want->pcd, want->pat);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * A BAR mapping first touched in its middle: every entry, before and after
+ * the faulting page, carries the faulting page's cache bits (uncached-minus).
+ * On 6.1 the first fault maps the whole VMA: the faulting page through
+ * vmf_insert_pfn_prot() and PAT, the rest copying its protection.
+ */
+TEST_F_TIMEOUT(memattr, bar_mapping_entries_alike, 120)
+{
+	struct vfio_region_info bar2;
+	struct vpd_pt_entry e;
+	uint64_t v = 0;
+	uint8_t *map;
+	size_t len = 16 * SZ_2M;
+
+	ASSERT_EQ(0, vpd_region_info(&self->dev, VFIO_PCI_BAR2_REGION_INDEX, &bar2));
+	map = vpd_mmap_at(self->dev.fd, bar2.offset, len, SZ_2M, 0,
+			  PROT_READ | PROT_WRITE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(0, vpd_touch((volatile uint64_t *)(map + len / 2 + SZ_4K), 0, &v));
+	if (vpd_huge_pfnmap() <= 0) {
+		/* One fault mapped it all: no more faults to read it. */
+		long f0 = vpd_minflt();
+
+		vpd_touch_all(map, len);
+		EXPECT_EQ(0, vpd_minflt() - f0);
+	} else {
+		vpd_touch_all(map, len);
+	}
+	ASSERT_EQ(0, vpd_ptdump_lookup((unsigned long)map + len / 2 + SZ_4K, &e));
+	EXPECT_TRUE(e.pcd);
+	EXPECT_FALSE(e.pwt);
+	EXPECT_FALSE(e.pat);
+	EXPECT_EQ(0, same_cache_bits(map, len, &e));
+	munmap(map, len);
+}
+
 /*
  * NC: uncached-minus, as vfio-pci's own BAR mappings (PCD, not PWT, not
  * PAT); the whole mapping, at both entry sizes the kernel uses.
@@ -85,6 +141,7 @@ TEST_F_TIMEOUT(memattr, nc_is_uncached, 120)
 	EXPECT_FALSE(e.pwt);
 	EXPECT_FALSE(e.pat);
 	ksft_print_msg("MEMATTR NC: %s PWT=%d PCD=%d PAT=%d\n", e.level, e.pwt, e.pcd, e.pat);
+	EXPECT_EQ(0, same_cache_bits(self->map, self->len, &e));
 }
 
 /*
@@ -114,6 +171,7 @@ TEST_F_TIMEOUT(memattr, wc_request_and_pat, 180)
 		       before.level, before.pwt, before.pcd);
 	EXPECT_TRUE(after.pcd) TH_LOG("PAT honoured WC: update Documentation/design.rst");
 	EXPECT_FALSE(after.pwt);
+	EXPECT_EQ(0, same_cache_bits(self->map, self->len, &after));
 
 	/*
 	 * Back to NC: the same cache bits again.  (4 KiB entries now: the mm
