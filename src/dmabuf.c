@@ -140,25 +140,60 @@ err_free_buf:
 }
 
 /*
- * The DMABUF behind every mapping of BAR @whole->bar (@whole: the whole
- * BAR, see vpd_bar_map()) while the device is open: created by the BAR's
- * first mmap, kept until vpd_bar_bufs_drop().  The device holds the
- * DMABUF's initial reference; the caller takes its own for the VMA (the
- * device cannot be closed meanwhile: the caller's mmap holds a device file).
+ * The whole mappable span of BAR @bar: vpd_bar_map() of @req (a request
+ * that passed for part of that BAR) widened to all of it, so the same
+ * checks pass.
+ */
+static int vpd_bar_whole_map(const struct vpd_bar_desc *bars,
+			     const struct vpd_bar_mmap_req *req, unsigned int bar,
+			     struct vpd_bar_map *whole)
+{
+	struct vpd_bar_mmap_req whole_req = *req;
+
+	whole_req.vm_pgoff = (unsigned long long)bar <<
+			     (VPD_VFIO_OFFSET_SHIFT - PAGE_SHIFT);
+	whole_req.len = PAGE_ALIGN(bars[bar].len);
+	return vpd_bar_map(bars, &whole_req, whole);
+}
+
+/*
+ * The DMABUF behind every mapping of BAR @bar while the device is open,
+ * for an mmap @req of part of it that passed vpd_bar_map() with @bars:
+ * created by the BAR's first mmap, kept until vpd_bar_bufs_drop().  The
+ * device holds the DMABUF's initial reference; the caller takes its own
+ * for the VMA (the device cannot be closed meanwhile: the caller's mmap
+ * holds a device file).
  */
 struct vpd_bar_buf *vpd_bar_buf_get(struct vpd_device *vpd,
-				    const struct vpd_bar_map *whole)
+				    const struct vpd_bar_desc *bars,
+				    const struct vpd_bar_mmap_req *req,
+				    unsigned int bar)
 {
+	struct vpd_bar_map whole;
 	struct vpd_bar_buf *buf;
 
+	/*
+	 * Published once complete (the release below), cleared only by the
+	 * close, which no mmap can run alongside: the common case takes no
+	 * lock.
+	 */
+	buf = smp_load_acquire(&vpd->bar_bufs[bar]);
+	if (buf)
+		return buf;
+
 	mutex_lock(&vpd->bar_bufs_lock);
-	buf = vpd->bar_bufs[whole->bar];
-	if (!buf) {
-		buf = vpd_bar_buf_create(vpd, whole);
-		/* Ownership of the initial reference passes to the device. */
-		if (!IS_ERR(buf))
-			vpd->bar_bufs[whole->bar] = buf;
+	buf = vpd->bar_bufs[bar];
+	if (buf)
+		goto out_unlock;
+	if (WARN_ON_ONCE(vpd_bar_whole_map(bars, req, bar, &whole))) {
+		buf = ERR_PTR(-EINVAL);
+		goto out_unlock;
 	}
+	buf = vpd_bar_buf_create(vpd, &whole);
+	/* Ownership of the initial reference passes to the device. */
+	if (!IS_ERR(buf))
+		smp_store_release(&vpd->bar_bufs[bar], buf);
+out_unlock:
 	mutex_unlock(&vpd->bar_bufs_lock);
 	return buf;
 }
@@ -180,7 +215,7 @@ void vpd_bar_bufs_drop(struct vpd_device *vpd)
 
 		if (!buf)
 			continue;
-		vpd->bar_bufs[i] = NULL;
+		WRITE_ONCE(vpd->bar_bufs[i], NULL);
 		vpd_compat_unshare_mapping(buf->base.dmabuf->file);
 		buf->vpd = NULL;
 		vpd_stat_dec(vpd, VPD_STAT_LIVE_BAR_BUFS);

@@ -434,8 +434,7 @@ int vpd_mmap_bar(struct vpd_device *vpd, struct vm_area_struct *vma)
 		.nr_regions = VFIO_PCI_NUM_REGIONS + vdev->num_regions,
 		.shared = !!(vma->vm_flags & VM_SHARED),
 	};
-	struct vpd_bar_mmap_req whole_req;
-	struct vpd_bar_map map, whole;
+	struct vpd_bar_map map;
 	struct vpd_bar_buf *buf;
 	int ret;
 
@@ -446,36 +445,24 @@ int vpd_mmap_bar(struct vpd_device *vpd, struct vm_area_struct *vma)
 	if (ret)
 		return ret;
 
-	/*
-	 * The buffer covers the whole BAR, shared by all its mappings: the
-	 * same checks on the BAR's whole mappable span, which pass wherever
-	 * a part of it passed.
-	 */
-	whole_req = req;
-	whole_req.vm_pgoff = (unsigned long long)map.bar <<
-			     (VPD_VFIO_OFFSET_SHIFT - PAGE_SHIFT);
-	whole_req.len = PAGE_ALIGN(bars[map.bar].len);
-	ret = vpd_bar_map(bars, &whole_req, &whole);
-	if (WARN_ON_ONCE(ret))
-		return -EINVAL;
-
 	ret = vpd_compat_claim_bar(vdev, map.bar);
 	if (ret)
 		return ret;
 
-	buf = vpd_bar_buf_get(vpd, &whole);
+	/* The buffer covers the whole BAR, shared by all its mappings. */
+	buf = vpd_bar_buf_get(vpd, bars, &req, map.bar);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
 
 	/*
-	 * The VMA keeps the vfio device file it was made through (a live
-	 * mapping keeps the device open, and with it the buffer); its vm_file
-	 * becomes the BAR's DMABUF: vma_set_file() takes a reference on that
-	 * and drops the VMA's on the vfio file, which vm_private_data holds
-	 * from here on.
+	 * The VMA's reference on the vfio device file it was made through
+	 * moves to vm_private_data (a live mapping keeps the device open, and
+	 * with it the buffer); its vm_file becomes the BAR's DMABUF, with a
+	 * reference of its own.  (What vma_set_file() does, without taking
+	 * and dropping a reference on the vfio file in between.)
 	 */
-	vma->vm_private_data = get_file(vma->vm_file);
-	vma_set_file(vma, buf->base.dmabuf->file);
+	vma->vm_private_data = vma->vm_file;
+	vma->vm_file = get_file(buf->base.dmabuf->file);
 
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	vma->vm_page_prot = pgprot_decrypted(vma->vm_page_prot);

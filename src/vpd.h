@@ -79,7 +79,10 @@ struct vpd_device {
 	struct vpd_cfg_caps caps;
 	/* Re-arms the exports after a reset (reset_done may run under memory_lock). */
 	struct work_struct sync_work;
-	/* Protects @bar_bufs. */
+	/*
+	 * Serializes the creation and the drop of @bar_bufs entries; mmap
+	 * reads an entry without it once published (src/dmabuf.c).
+	 */
 	struct mutex bar_bufs_lock;
 	/*
 	 * The DMABUF of each BAR mapped since the device was opened, shared
@@ -186,7 +189,9 @@ void vpd_device_setup(struct vpd_device *vpd);
 
 /* src/dmabuf.c */
 struct vpd_bar_buf *vpd_bar_buf_get(struct vpd_device *vpd,
-				    const struct vpd_bar_map *whole);
+				    const struct vpd_bar_desc *bars,
+				    const struct vpd_bar_mmap_req *req,
+				    unsigned int bar);
 void vpd_bar_bufs_drop(struct vpd_device *vpd);
 char *vpd_dmabuf_name(struct vpd_device *vpd, unsigned int bar);
 
