@@ -66,7 +66,12 @@ struct vpd_fill {
 	pgprot_t prot;
 };
 
-/* apply_to_page_range() callback: map @addr of the run unless mapped. */
+/*
+ * apply_to_page_range() callback: map @addr of the run unless mapped, as
+ * vmf_insert_pfn_prot() would: a special entry with the protection read
+ * back (accessed where the VMA's page protection has it, as on x86), never
+ * dirty.
+ */
 static int vpd_fill_pte(pte_t *pte, unsigned long addr, void *data)
 {
 	const struct vpd_fill *f = data;
@@ -75,7 +80,7 @@ static int vpd_fill_pte(pte_t *pte, unsigned long addr, void *data)
 	if (!pte_none(ptep_get(pte)))
 		return 0;
 	set_pte_at(f->vma->vm_mm, addr, pte,
-		   pte_mkold(pte_mkclean(pte_mkspecial(pfn_pte(pfn, f->prot)))));
+		   pte_mkclean(pte_mkspecial(pfn_pte(pfn, f->prot))));
 	update_mmu_cache(f->vma, addr, pte);
 	return 0;
 }
