@@ -792,13 +792,15 @@ static void prof_dump(const char *what, int drv)
 }
 
 /*
- * Where the time of a first touch of a 64 MiB mapping, of 64 4 KiB
- * mmap + touch + munmap cycles and of memory decode off + on with 256 live
+ * Where the time of a first touch of a 64 MiB mapping, of 64 4 KiB and 16
+ * 2 MiB (2 MiB-aligned) mmap + touch + munmap cycles and of memory decode
+ * off + on with 256 live
  * mappings goes, per function of the mmap, fault and
  * munmap paths of both drivers: ftrace's function_graph tracer on those
  * functions only, durations including callees.  Tracing slows every
  * traced call down: the shares matter, not the totals.  Only where the
- * kernel has function_graph (stock 6.1; the perf kernels have no ftrace).
+ * kernel has function_graph (stock 6.1, the perf kernels since
+ * 2026-12-01).
  */
 static void bench_profile(void)
 {
@@ -810,6 +812,9 @@ static void bench_profile(void)
 		"do_vmi_munmap", "do_mas_munmap", "unmap_vmas", "__fput", "unmap_mapping_range",
 		"handle_mm_fault", "zap_vma_ptes", "zap_page_range*", "vfio_pci_zap_*",
 		"vfio_pci_config_rw", "vfio_basic_config_write", "vfio_pci_core_write",
+		"vfio_pci_mmap_*", "vfio_pci_vmf_insert_pfn", "vmf_insert_pfn_pmd*",
+		"vmf_insert_pfn_pud*", "insert_pfn_pmd", "__handle_mm_fault",
+		"apply_to_page_range", "pfnmap_setup_cachemode",
 	};
 	char avail[32] = "";
 	FILE *f;
@@ -861,6 +866,16 @@ static void bench_profile(void)
 		}
 		tracing_write("tracing_on", "0", 0);
 		prof_dump("64x-4k-cycle", d);
+
+		/* One PMD fault each where the kernel has huge PFN maps. */
+		tracing_write("tracing_on", "1", 0);
+		for (int n = 0; n < 16; n++) {
+			p = map_at(t, 0, SZ_2M, SZ_2M, 0);
+			(void)*(volatile uint64_t *)p;
+			munmap((void *)p, SZ_2M);
+		}
+		tracing_write("tracing_on", "0", 0);
+		prof_dump("16x-2m-aligned-cycle", d);
 
 		{
 			struct maps m;
