@@ -466,7 +466,7 @@ static void tracing_mount(void)
 
 /*
  * The slab allocator's own events, where the kernel has them (kmem:
- * kmalloc*, kmem_cache_alloc* in this process; kfree, kmem_cache_free from
+ * kmalloc, kmem_cache_alloc in this process; kfree, kmem_cache_free from
  * anywhere): the bytes allocated while they ran and not freed again, i.e.
  * what stays allocated, exactly, unlike Slab in /proc/meminfo, which moves
  * by whole slabs.  Pointers print hashed, consistently: alloc and free
