@@ -11,7 +11,7 @@
  * (DMABUFs exported as fds are src/export.c's.)
  */
 #include <linux/dma-buf.h>
-#include <linux/file.h>
+#include <linux/fs.h>
 #include <linux/overflow.h>
 #include <linux/pci.h>
 #include <linux/slab.h>

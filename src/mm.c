@@ -115,6 +115,7 @@ static int vpd_read_pte_prot(pte_t *pte, unsigned long addr, void *data)
 static vm_fault_t vpd_populate_vma(struct vfio_pci_core_device *vdev,
 				   struct vm_area_struct *vma,
 				   const struct vpd_buf *buf,
+				   const struct vpd_run *fault_run,
 				   unsigned long fault_addr, pgprot_t prot)
 {
 	struct vpd_fill fill = { .vma = vma };
@@ -125,11 +126,9 @@ static vm_fault_t vpd_populate_vma(struct vfio_pci_core_device *vdev,
 
 	lockdep_assert_held(&vdev->memory_lock);
 
-	vpd_vma_geom(vma, buf, &geom);
-	if (vpd_fault_around(buf->table, &geom, fault_addr, &run))
-		return VM_FAULT_SIGBUS;
-	ret = vmf_insert_pfn_prot(vma, fault_addr,
-				  run.pfn + ((fault_addr - run.start_addr) >> PAGE_SHIFT),
+	/* @fault_run: the fault path's own lookup, which contains @fault_addr. */
+	ret = vmf_insert_pfn_prot(vma, fault_addr, fault_run->pfn +
+				  ((fault_addr - fault_run->start_addr) >> PAGE_SHIFT),
 				  prot);
 	if (ret & VM_FAULT_ERROR)
 		return ret;
@@ -138,6 +137,7 @@ static vm_fault_t vpd_populate_vma(struct vfio_pci_core_device *vdev,
 				vpd_read_pte_prot, &fill.prot))
 		return ret;
 
+	vpd_vma_geom(vma, buf, &geom);
 	while (addr < vma->vm_end) {
 		if (vpd_fault_around(buf->table, &geom, addr, &run) || !run.nr_pages)
 			return ret;
@@ -178,7 +178,7 @@ static vm_fault_t vpd_insert(struct vm_fault *vmf,
 	if (t->order == 0) {
 		if (VPD_HUGE_PFNMAP)
 			return vpd_insert_run(vmf->vma, &t->run, addr, prot);
-		return vpd_populate_vma(vdev, vmf->vma, buf, addr, prot);
+		return vpd_populate_vma(vdev, vmf->vma, buf, &t->run, addr, prot);
 	}
 	if (pgprot_val(prot) != pgprot_val(vmf->vma->vm_page_prot))
 		return VM_FAULT_FALLBACK;
