@@ -84,6 +84,19 @@ class ParseResults(unittest.TestCase):
         self.assertEqual(rc, 1)
         self.assertEqual(r['selftests']['failed'], 1)
 
+    def test_failed_selftest_keeps_its_output(self):
+        res = GOOD_RESULTS.replace(
+            'ok 2 a.b.d # SKIP not here\nok 3 a.b.e',
+            'ok 2 a.b.d # SKIP not here\n# RUN a.b.e ...\n# t.c:12:Expected 0 (0) == n (3)\n'
+            '# FAIL a.b.e\nnot ok 3 a.b.e')
+        rc, r = run(GOOD_CONSOLE, res)
+        self.assertEqual(rc, 1)
+        failed = [t for t in r['tests'] if t['result'] == 'fail']
+        self.assertEqual(len(failed), 1)
+        self.assertEqual(failed[0]['log'], ['# RUN a.b.e ...', '# t.c:12:Expected 0 (0) == n (3)',
+                                            '# FAIL a.b.e'])
+        self.assertNotIn('log', r['tests'][0])
+
     def test_selftest_died_midway(self):
         res = GOOD_RESULTS.replace('ok 3 a.b.e\n', '').replace('rc=0', 'rc=139')
         rc, r = run(GOOD_CONSOLE, res)
