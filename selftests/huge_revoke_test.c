@@ -302,6 +302,9 @@ static void fork_revoke(struct __test_metadata *_metadata, struct hmap *h, const
 	if (pid == 0) {
 		struct child_rep r = { 0 };
 
+		/* Only the parent's ends stay open: if it fails, the child reads EOF and exits. */
+		close(to_child[1]);
+		close(to_parent[0]);
 		r.inherited = vpd_touch_all(h->map, h->len);
 		if (write(to_parent[1], &r, sizeof(r)) != sizeof(r) ||
 		    read(to_child[0], &c, 1) != 1)
