@@ -13,7 +13,8 @@
 #   make demo                 the driver next to vfio-pci in a VM, in plain words
 #   make check                hosted core tests + the VM tests on all kernels
 #   make check-host           hosted unit tests, compile checks, short fuzz,
-#                             the result parser's unit tests
+#                             the result parser's unit tests, the selftests'
+#                             fault counter in fork children
 #   make vmtest KERNEL=name   the VM tests on one kernel (stock-6.1, debug-6.1,
 #                             debug-6.12, debug-7.3)
 #   make fuzz FUZZ_TIME=600   differential fuzzing of the core

@@ -7,8 +7,10 @@
 #
 # Targets:
 #   check-host   unit tests (death tests included) + kernel-flags check +
-#                fuzz-short; ends with "N passed, N failed" and fails if
-#                anything failed
+#                fuzz-short + the result parser's tests + touch-all; ends
+#                with "N passed, N failed" and fails if anything failed
+#   touch-all    the selftests' fault counter in fork children at every
+#                stack offset (tests/host/touch_all_test.c)
 #   fuzz         fuzz for $(FUZZ_TIME) seconds (default 600), FUZZ_JOBS=N
 #                processes side by side
 #   fuzz-short   fuzz for $(FUZZ_SHORT_TIME) seconds (default 30)
@@ -56,7 +58,7 @@ VPD_FUZZ_FLAGS := -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
 VPD_BENCH_CXXFLAGS := -std=gnu++17 -O2 -DNDEBUG -Wall -Wextra -Werror \
 	-I$(VPD_ROOT)/include -I$(VPD_ROOT)/bench
 
-.PHONY: check-host host-tests kcheck-core fuzz fuzz-short bench-core clean-host
+.PHONY: check-host host-tests kcheck-core touch-all fuzz fuzz-short bench-core clean-host
 
 # --- unit tests ---------------------------------------------------------------
 
@@ -162,6 +164,18 @@ endif
 fuzz-short: $(VPD_FUZZ_BIN)
 	$(call vpd_run_fuzz,$(FUZZ_SHORT_TIME))
 
+# --- the selftests' fault counter -------------------------------------------------
+
+# vpd_touch_all() (selftests/vpd_vfio.h) in fork children at every stack offset.
+$(VPD_HOST_OUT)/touch_all_test: $(VPD_ROOT)/tests/host/touch_all_test.c \
+		$(VPD_ROOT)/selftests/vpd_vfio.h
+	@mkdir -p $(@D)
+	$(VPD_HOST_CC) -std=gnu11 -D_GNU_SOURCE -O2 -static -Wall -Wextra -Werror \
+		-I$(VPD_ROOT)/selftests -I$(VPD_ROOT)/include $< -o $@
+
+touch-all: $(VPD_HOST_OUT)/touch_all_test
+	$<
+
 # --- benchmark ------------------------------------------------------------------
 
 $(VPD_BENCH_OUT)/core.o: $(VPD_CORE_DEPS)
@@ -200,10 +214,12 @@ check-host:
 	else gtest=build-failed; fi; \
 	if $(VPD_HOST_SUBMAKE) kcheck-core; then kcheck=pass; else kcheck=fail; fi; \
 	if $(VPD_HOST_SUBMAKE) fuzz-short; then fuzz=pass; else fuzz=fail; fi; \
+	if $(VPD_HOST_SUBMAKE) touch-all; then touch_all=pass; else touch_all=fail; fi; \
 	if $(VPD_PYTHON) -W error $(VPD_ROOT)/scripts/vm/test_parse_results.py; \
 	then parser=pass; else parser=fail; fi; \
 	$(VPD_PYTHON) $(VPD_ROOT)/tests/host/summary.py --gtest-json $(VPD_HOST_OUT)/gtest.json \
-		--gtest-status $$gtest kernel-flags=$$kcheck fuzz-short=$$fuzz parser=$$parser
+		--gtest-status $$gtest kernel-flags=$$kcheck fuzz-short=$$fuzz parser=$$parser \
+		touch-all=$$touch_all
 
 clean-host:
 	rm -rf $(VPD_HOST_OUT) $(VPD_FUZZ_OUT) $(VPD_BENCH_OUT)

@@ -360,7 +360,8 @@ static inline long vpd_minflt(void)
 }
 
 /* Read one word per page of [p, p + len): the faults this took, and any other. */
-static __attribute__((noinline)) long vpd_touch_all_once(const volatile uint8_t *p, size_t len)
+static __attribute__((noinline, unused)) long vpd_touch_all_once(const volatile uint8_t *p,
+								size_t len)
 {
 	long before = vpd_minflt();
 	uint64_t sum = 0;
@@ -374,20 +375,25 @@ static __attribute__((noinline)) long vpd_touch_all_once(const volatile uint8_t 
 /*
  * Read one word per page of [p, p + len): the faults this took.
  *
- * Only the mapping's faults: right after fork() every stack page is
- * copy-on-write and the text is not mapped yet, so the first write of a
- * stack page (getrusage() filling its result, a register spill) or the
+ * Only the mapping's faults: right after fork() every stack page of the
+ * child is copy-on-write and its text is not mapped yet, so the first
+ * write of a stack page (getrusage() filling its result, a spill) or the
  * first run of this code would count as a fault of the mapping, or not,
- * depending on where exec placed the stack.  A dry run over a page of our
- * own, from the same call depth, takes those faults first.
+ * depending on where exec placed the stack (tests/host/touch_all_test.c).
+ * A dry run over a page of our own, from the same frame, takes those
+ * faults first; the counted run is no tail call, so its frame is the dry
+ * run's.
  */
-static inline long vpd_touch_all(const volatile uint8_t *p, size_t len)
+static __attribute__((noinline, unused)) long vpd_touch_all(const volatile uint8_t *p, size_t len)
 {
 	static uint8_t own[4096] __attribute__((aligned(4096)));
+	long n;
 
 	*(volatile uint8_t *)own = 1;
 	(void)vpd_touch_all_once(own, sizeof(own));
-	return vpd_touch_all_once(p, len);
+	n = vpd_touch_all_once(p, len);
+	__asm__ volatile("" : "+r"(n));
+	return n;
 }
 
 /*
